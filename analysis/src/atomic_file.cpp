@@ -1,0 +1,51 @@
+#include "iolab/analysis/atomic_file.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+namespace iolab::analysis {
+
+std::filesystem::path temporary_beside(const std::filesystem::path& target) {
+  static std::atomic<unsigned> counter{0};
+  std::filesystem::path tmp = target;
+  tmp.replace_filename("." + target.stem().string() + ".tmp" + std::to_string(::getpid()) + "_" +
+                       std::to_string(counter++) + target.extension().string());
+  return tmp;
+}
+
+void ensure_parent_directory(const std::filesystem::path& path) {
+  const auto parent = path.parent_path();
+  if (parent.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  ensure_parent_directory(path);
+  const auto tmp = temporary_beside(path);
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write '" + path.string() + "'");
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error("cannot write '" + path.string() + "'");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
+  }
+}
+
+}  // namespace iolab::analysis

@@ -1,0 +1,95 @@
+#include "iolab/analysis/closed_form.hpp"
+
+#include <algorithm>
+
+#include "iolab/sim/attention/tiled_gemm.hpp"
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::analysis {
+namespace {
+
+using sim::ceil_div;
+using sim::checked_add;
+using sim::checked_mul;
+using sim::checked_mul3;
+using sim::DType;
+
+count_t u(std::int64_t x) { return static_cast<count_t>(x); }
+
+void finish(ClosedForm& cf) {
+  for (const auto& t : cf.tensors) {
+    cf.reads = checked_add(cf.reads, t.reads, "HBM reads");
+    cf.writes = checked_add(cf.writes, t.writes, "HBM writes");
+    const count_t b = checked_mul(checked_add(t.reads, t.writes, "HBM accesses"), sim::bytes_of(t.dtype), "HBM bytes");
+    cf.bytes = checked_add(cf.bytes, b, "HBM bytes");
+  }
+  checked_add(cf.reads, cf.writes, "HBM accesses");
+}
+
+}  // namespace
+
+ClosedForm closed_form_flash1(std::int64_t N, std::int64_t d, std::int64_t /*Br*/, std::int64_t Bc, DType dt) {
+  const count_t Tc = u(ceil_div(N, Bc));
+  const count_t Nd = checked_mul(u(N), u(d), "N*d");
+  const count_t pass = checked_mul(Tc, Nd, "T_c*N*d");
+  const count_t stats_r = checked_mul(Tc, u(N), "T_c*N");
+  const count_t stats_w = checked_mul(Tc + 1, u(N), "(T_c+1)*N");
+  ClosedForm cf;
+  cf.tensors = {
+      {"Q", dt, pass, 0},
+      {"K", dt, Nd, 0},
+      {"V", dt, Nd, 0},
+      {"O", dt, pass, checked_mul(Tc + 1, Nd, "(T_c+1)*N*d")},
+      {"l", DType::fp32, stats_r, stats_w},
+      {"m", DType::fp32, stats_r, stats_w},
+  };
+  finish(cf);
+  return cf;
+}
+
+ClosedForm closed_form_flash2(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t /*Bc*/, DType dt) {
+  const count_t Tr = u(ceil_div(N, Br));
+  const count_t Nd = checked_mul(u(N), u(d), "N*d");
+  const count_t pass = checked_mul(Tr, Nd, "T_r*N*d");
+  ClosedForm cf;
+  cf.tensors = {
+      {"Q", dt, Nd, 0},
+      {"K", dt, pass, 0},
+      {"V", dt, pass, 0},
+      {"O", dt, 0, Nd},
+      {"L", DType::fp32, 0, u(N)},
+  };
+  finish(cf);
+  return cf;
+}
+
+ClosedForm closed_form_standard(std::int64_t N, std::int64_t d, count_t M, DType dt) {
+  const std::int64_t t = sim::square_tile_for(M);
+  if (t < 1) throw sim::CapacityError("M = " + std::to_string(M) + " elements is too small for standard attention");
+  const count_t Nd = checked_mul(u(N), u(d), "N*d");
+  const count_t NN = checked_mul(u(N), u(N), "N^2");
+  const count_t row_blocks = u(ceil_div(N, std::min<std::int64_t>(N, t)));  // ceil(N / min(N, t))
+  const count_t d_blocks = u(ceil_div(d, std::min<std::int64_t>(d, t)));    // ceil(d / min(d, t))
+  const count_t q_reads = t >= d ? Nd : checked_mul(Nd, row_blocks, "Q reads");
+  const count_t k_reads = checked_mul(Nd, row_blocks, "K reads");
+  const bool row_fits = M / (u(N) + 2) >= 1;
+  const count_t s_reads = row_fits ? NN : checked_mul(2, NN, "S reads");
+  const count_t p_reads = t >= N ? NN : checked_mul(NN, d_blocks, "P reads");
+  const count_t v_reads = checked_mul(Nd, row_blocks, "V reads");
+  ClosedForm cf;
+  cf.tensors = {
+      {"Q", dt, q_reads, 0}, {"K", dt, k_reads, 0}, {"V", dt, v_reads, 0},
+      {"S", dt, s_reads, NN}, {"P", dt, p_reads, NN}, {"O", dt, 0, Nd},
+  };
+  finish(cf);
+  return cf;
+}
+
+ClosedForm closed_form(const sim::Plan& plan) {
+  if (plan.algo == "flash1") return closed_form_flash1(plan.N, plan.d, plan.br, plan.bc, plan.dtype);
+  if (plan.algo == "flash2") return closed_form_flash2(plan.N, plan.d, plan.br, plan.bc, plan.dtype);
+  if (plan.algo == "standard") return closed_form_standard(plan.N, plan.d, plan.M, plan.dtype);
+  throw sim::InputError("no closed form for algorithm '" + plan.algo + "'");
+}
+
+}  // namespace iolab::analysis

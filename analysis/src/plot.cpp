@@ -1,0 +1,94 @@
+#include "iolab/analysis/plot.hpp"
+
+#include <gnuplot-iostream.h>
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+#include "iolab/analysis/atomic_file.hpp"
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::analysis {
+namespace {
+
+std::string series_label(const sim::Plan& p, PlotAxis x) {
+  std::string s = p.algo;
+  if (p.algo != "standard") s += " (" + std::string(sim::name_of(p.tiling)) + ")";
+  s += x == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
+  s += " d=" + std::to_string(p.d);
+  return s;
+}
+
+}  // namespace
+
+void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& path, const PlotOptions& opts) {
+  const std::string ext = path.extension().string();
+  std::string terminal;
+  if (ext == ".png")
+    terminal = "pngcairo size 1100,750 noenhanced font 'DejaVu Sans,10'";
+  else if (ext == ".svg")
+    terminal = "svg size 1100,750 noenhanced";
+  else
+    throw sim::InputError("plot file '" + path.string() + "' must end in .png or .svg");
+  if (rows.empty()) throw sim::InputError("nothing to plot: the sweep has no feasible configuration");
+
+  // Series keyed by everything but the x axis, in first-seen order.
+  using Points = std::vector<std::pair<double, double>>;
+  std::vector<std::string> order;
+  std::map<std::string, Points> data, bound;
+  for (const auto& r : rows) {
+    const auto& p = r.eval.sim.plan;
+    const std::string key = series_label(p, opts.x);
+    if (!data.count(key)) order.push_back(key);
+    const double x = opts.x == PlotAxis::M ? static_cast<double>(p.M) : static_cast<double>(p.N);
+    data[key].emplace_back(x, static_cast<double>(r.eval.sim.reads_elems + r.eval.sim.writes_elems));
+    bound[key].emplace_back(x, r.eval.bound.value);
+  }
+
+  ensure_parent_directory(path);
+  const auto tmp = temporary_beside(path);
+  {
+    Gnuplot gp("gnuplot");
+    gp << "set terminal " << terminal << "\n";
+    gp << "set output '" << tmp.string() << "'\n";
+    gp << "set logscale xy 2\n";
+    gp << "set format y '%.0e'\n";
+    gp << "set grid\nset key outside right top\n";
+    gp << "set xlabel '" << (opts.x == PlotAxis::M ? "SRAM size M (elements)" : "sequence length N") << "'\n";
+    gp << "set ylabel 'HBM accesses (elements read + written)'\n";
+    if (!opts.title.empty()) gp << "set title '" << opts.title << "'\n";
+    gp << "plot ";
+    bool first = true;
+    int color = 1;
+    for (const auto& key : order) {
+      if (!first) gp << ", ";
+      first = false;
+      gp << "'-' with linespoints lw 2 pt 7 lc " << color << " title '" << key << "'";
+      if (opts.bound_lines) gp << ", '-' with lines dt 2 lc " << color << " title 'bound for " << key << "'";
+      ++color;
+    }
+    gp << "\n";
+    for (const auto& key : order) {
+      gp.send1d(data[key]);
+      if (opts.bound_lines) gp.send1d(bound[key]);
+    }
+    gp << "unset output\n";
+    gp.flush();
+  }  // pclose waits for gnuplot to finish
+  std::error_code ec;
+  if (!std::filesystem::exists(tmp, ec) || std::filesystem::file_size(tmp, ec) == 0) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("gnuplot did not write '" + path.string() + "'");
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
+  }
+}
+
+}  // namespace iolab::analysis

@@ -1,0 +1,70 @@
+#include "iolab/analysis/sweep.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <range/v3/view/cartesian_product.hpp>
+#include <thread>
+
+#include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::analysis {
+namespace {
+
+std::string describe(const sim::AttentionProblem& p) {
+  return "algo=" + p.algo + " tiling=" + std::string(sim::name_of(p.tiling)) + " N=" + std::to_string(p.N) +
+         " d=" + std::to_string(p.d) + " M=" + std::to_string(p.M);
+}
+
+}  // namespace
+
+std::vector<sim::AttentionProblem> expand_grid(const SweepSpec& spec) {
+  for (const auto& a : spec.algos) sim::algorithm(a);  // unknown names fail before any work
+  std::vector<sim::AttentionProblem> problems;
+  for (auto [algo, tiling, N, d, M] :
+       ranges::views::cartesian_product(spec.algos, spec.tilings, spec.Ns, spec.ds, spec.Ms)) {
+    if (algo == "standard" && tiling != spec.tilings.front()) continue;  // one tiling only
+    sim::AttentionProblem p;
+    p.algo = algo;
+    p.tiling = algo == "standard" ? sim::Tiling::fit : tiling;
+    p.N = N;
+    p.d = d;
+    p.M = M;
+    p.dtype = spec.dtype;
+    problems.push_back(p);
+  }
+  return problems;
+}
+
+SweepOutcome run_sweep(const SweepSpec& spec) {
+  const auto problems = expand_grid(spec);
+  std::vector<std::optional<SweepRow>> rows(problems.size());
+  std::vector<std::optional<Skipped>> skipped(problems.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < problems.size(); i = next++) {
+      try {
+        const auto plan = sim::algorithm(problems[i].algo).plan(problems[i]);
+        rows[i] = SweepRow{evaluate(plan)};
+      } catch (const sim::InputError& e) {
+        skipped[i] = Skipped{describe(problems[i]), e.what()};
+      }
+    }
+  };
+  unsigned n = spec.threads ? spec.threads : std::max(1u, std::thread::hardware_concurrency());
+  n = static_cast<unsigned>(std::min<std::size_t>(n, std::max<std::size_t>(1, problems.size())));
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  pool.clear();  // joins
+
+  SweepOutcome out;
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (rows[i]) out.rows.push_back(std::move(*rows[i]));
+    if (skipped[i]) out.skipped.push_back(std::move(*skipped[i]));
+  }
+  return out;
+}
+
+}  // namespace iolab::analysis

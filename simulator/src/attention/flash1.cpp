@@ -1,0 +1,119 @@
+// Algorithm 1 of the paper (FlashAttention forward), literally:
+//   line 2:  O = 0, l = 0, m = -inf initialised in HBM (counted as writes)
+//   line 5:  for each K/V block j (outer)
+//   line 6:    load K_j, V_j
+//   line 7:    for each Q block i (inner)
+//   line 8:      load Q_i, O_i, l_i, m_i
+//   line 9-11:   S_ij = scale Q_i K_j^T, m~ = rowmax, P~ = exp(S - m~), l~ = rowsum,
+//                m_new = max(m_i, m~), l_new = e^(m_i-m_new) l_i + e^(m~-m_new) l~
+//   line 12:     write O_i = diag(l_new)^-1 (diag(l_i) e^(m_i-m_new) O_i + e^(m~-m_new) P~ V_j)
+//   line 13:     write l_i = l_new, m_i = m_new
+// The statistics l and m are fp32 HBM tensors whatever the input dtype.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "flash_blocks.hpp"
+#include "iolab/sim/attention/algorithm.hpp"
+
+namespace iolab::sim {
+
+count_t flash1_working_set(std::int64_t br, std::int64_t bc, std::int64_t d) {
+  const auto r = static_cast<count_t>(br), c = static_cast<count_t>(bc), dd = static_cast<count_t>(d);
+  return 2 * c * dd + 2 * r * dd + r * c + 4 * r;
+}
+
+Plan plan_flash1(const AttentionProblem& p) {
+  validate_common(p);
+  Plan plan;
+  plan.algo = "flash1";
+  plan.N = p.N;
+  plan.d = p.d;
+  plan.M = p.M;
+  plan.dtype = p.dtype;
+  plan.tiling = p.tiling;
+  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  detail::choose_flash_blocks(p, plan, &flash1_working_set, /*large_is_bc=*/true);
+  return plan;
+}
+
+HbmTensor& run_flash1(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, HbmTensor& V) {
+  const std::int64_t N = plan.N, d = plan.d, br = plan.br, bc = plan.bc;
+  auto& O = m.hbm_tensor("O", N, d, plan.dtype);
+  auto& l = m.hbm_tensor("l", N, 1, DType::fp32);
+  auto& mx = m.hbm_tensor("m", N, 1, DType::fp32);
+
+  auto K_j = m.sram_tile("K_j", bc, d);
+  auto V_j = m.sram_tile("V_j", bc, d);
+  auto Q_i = m.sram_tile("Q_i", br, d);
+  auto O_i = m.sram_tile("O_i", br, d);
+  auto S_ij = m.sram_tile("S_ij", br, bc);
+  auto l_i = m.sram_tile("l_i", br, 1);
+  auto m_i = m.sram_tile("m_i", br, 1);
+  auto lt = m.sram_tile("l~_ij", br, 1);
+  auto mt = m.sram_tile("m~_ij", br, 1);
+  const bool compute = m.computes();
+  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+  // Line 2: initialise O, l, m in HBM.
+  for (std::int64_t i0 = 0; i0 < N; i0 += br) {
+    const std::int64_t ri = std::min(br, N - i0);
+    O_i.set_extent(ri, d);
+    l_i.set_extent(ri, 1);
+    m_i.set_extent(ri, 1);
+    O_i.fill(0.0);
+    l_i.fill(0.0);
+    m_i.fill(kNegInf);
+    m.store(O.rows_view(i0, ri), O_i);
+    m.store(l.rows_view(i0, ri), l_i);
+    m.store(mx.rows_view(i0, ri), m_i);
+  }
+
+  for (std::int64_t j0 = 0; j0 < N; j0 += bc) {  // line 5
+    const std::int64_t cj = std::min(bc, N - j0);
+    m.load(K_j, K.rows_view(j0, cj));  // line 6
+    m.load(V_j, V.rows_view(j0, cj));
+    for (std::int64_t i0 = 0; i0 < N; i0 += br) {  // line 7
+      const std::int64_t ri = std::min(br, N - i0);
+      m.load(Q_i, Q.rows_view(i0, ri));  // line 8
+      m.load(O_i, O.rows_view(i0, ri));
+      m.load(l_i, l.rows_view(i0, ri));
+      m.load(m_i, mx.rows_view(i0, ri));
+      if (compute) {
+        S_ij.set_extent(ri, cj);
+        lt.set_extent(ri, 1);
+        mt.set_extent(ri, 1);
+        for (std::int64_t r = 0; r < ri; ++r) {
+          double row_max = kNegInf;
+          for (std::int64_t c = 0; c < cj; ++c) {  // line 9
+            double s = 0.0;
+            for (std::int64_t x = 0; x < d; ++x) s += Q_i(r, x) * K_j(c, x);
+            S_ij(r, c) = plan.scale * s;
+            row_max = std::max(row_max, S_ij(r, c));
+          }
+          double row_sum = 0.0;  // line 10
+          for (std::int64_t c = 0; c < cj; ++c) row_sum += (S_ij(r, c) = std::exp(S_ij(r, c) - row_max));
+          mt(r, 0) = row_max;
+          lt(r, 0) = row_sum;
+          const double m_new = std::max(m_i(r, 0), row_max);  // line 11
+          const double old_scale = std::exp(m_i(r, 0) - m_new) * l_i(r, 0);
+          const double new_scale = std::exp(row_max - m_new);
+          const double l_new = old_scale + new_scale * row_sum;
+          for (std::int64_t x = 0; x < d; ++x) {  // line 12
+            double pv = 0.0;
+            for (std::int64_t c = 0; c < cj; ++c) pv += S_ij(r, c) * V_j(c, x);
+            O_i(r, x) = (old_scale * O_i(r, x) + new_scale * pv) / l_new;
+          }
+          l_i(r, 0) = l_new;  // line 13
+          m_i(r, 0) = m_new;
+        }
+      }
+      m.store(O.rows_view(i0, ri), O_i);  // line 12
+      m.store(l.rows_view(i0, ri), l_i);  // line 13
+      m.store(mx.rows_view(i0, ri), m_i);
+    }
+  }
+  return O;
+}
+
+}  // namespace iolab::sim

@@ -1,0 +1,31 @@
+#include "iolab/sim/attention/problem.hpp"
+
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::sim {
+
+std::string_view name_of(Tiling t) { return t == Tiling::fit ? "fit" : "paper"; }
+
+Tiling parse_tiling(std::string_view s) {
+  if (s == "fit") return Tiling::fit;
+  if (s == "paper") return Tiling::paper;
+  throw InputError("unknown tiling '" + std::string(s) + "' (expected fit or paper)");
+}
+
+void validate_common(const AttentionProblem& p) {
+  if (p.N <= 0) throw InputError("N must be a positive sequence length, got " + std::to_string(p.N));
+  if (p.d <= 0) throw InputError("d must be a positive head dimension, got " + std::to_string(p.d));
+  if (p.M == 0) throw InputError("SRAM size M must be positive");
+  // Indices are 64-bit signed; refuse shapes whose N*N or N*d would not fit.
+  count_t nn = 0;
+  if (__builtin_mul_overflow(static_cast<count_t>(p.N), static_cast<count_t>(p.N), &nn) ||
+      nn > static_cast<count_t>(INT64_MAX))
+    throw OverflowError("N = " + std::to_string(p.N) + " is too large: N*N overflows 64-bit indices");
+  if (p.br && *p.br <= 0) throw InputError("block size --br must be positive, got " + std::to_string(*p.br));
+  if (p.bc && *p.bc <= 0) throw InputError("block size --bc must be positive, got " + std::to_string(*p.bc));
+  if (p.br.has_value() != p.bc.has_value()) throw InputError("--br and --bc must be given together");
+  if (p.br && p.tiling == Tiling::paper)
+    throw InputError("explicit --br/--bc need --tiling fit (the paper tiling fixes its own blocks)");
+}
+
+}  // namespace iolab::sim
