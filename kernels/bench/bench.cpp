@@ -1,0 +1,205 @@
+// attention_bench: times standard, flash1 and flash2 with CUDA events.
+//
+// Shapes (FlashAttention benchmark convention): H = 16, B = 16384 / N,
+// N in {512, 1024, 2048, 4096, 8192, 16384}, d in {64, 128}, causal and not.
+// Q, K, V are 16384*16*d elements each (32 or 64 MiB), larger than the L2.
+// Each measurement: warm-up launches, then many launches each bracketed by
+// its own event pair; the median is reported.  TFLOP/s = 4*B*H*N^2*d / time,
+// halved when causal.  Inputs are random (uniform in [-2, 2), rounded).
+//
+//   attention_bench --csv FILE [--gpu NAME] [--driver VER] [--date DATE]
+//                   [--kernels standard,flash1,flash2] [--dtype fp16|bf16] [--target-ms MS]
+//                   [--n-max N]
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "../checks/host_half.hpp"
+#include "iolab/kernels/attention.hpp"
+
+using namespace iolab::kernels;
+
+namespace {
+
+#define CUDA_OK(call)                                                                                \
+  do {                                                                                               \
+    cudaError_t err_ = (call);                                                                       \
+    if (err_ != cudaSuccess) {                                                                       \
+      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(err_), __FILE__, __LINE__, \
+                   cudaGetErrorString(err_));                                                        \
+      std::exit(1);                                                                                  \
+    }                                                                                                \
+  } while (0)
+
+struct Timing {
+  double median_ms = 0, min_ms = 0;
+  int reps = 0;
+  std::string status = "ok";
+};
+
+Timing time_kernel(KernelKind kind, const AttentionParams& p, double target_ms) {
+  Timing t;
+  Status st = attention_forward(kind, p);  // first launch: module load, cuBLAS handle, heuristics
+  if (!st.ok) {
+    t.status = st.message;
+    return t;
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  cudaEvent_t e0, e1;
+  CUDA_OK(cudaEventCreate(&e0));
+  CUDA_OK(cudaEventCreate(&e1));
+  CUDA_OK(cudaEventRecord(e0));
+  for (int w = 0; w < 2; ++w) (void)attention_forward(kind, p);
+  CUDA_OK(cudaEventRecord(e1));
+  CUDA_OK(cudaEventSynchronize(e1));
+  float warm_ms = 0;
+  CUDA_OK(cudaEventElapsedTime(&warm_ms, e0, e1));
+  const double one = std::max(1e-3, warm_ms / 2.0);
+  const int reps = static_cast<int>(std::clamp(target_ms / one, 5.0, 200.0));
+  std::vector<cudaEvent_t> ev(2 * reps);
+  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
+  for (int r = 0; r < reps; ++r) {
+    CUDA_OK(cudaEventRecord(ev[2 * r]));
+    st = attention_forward(kind, p);
+    CUDA_OK(cudaEventRecord(ev[2 * r + 1]));
+    if (!st.ok) {
+      t.status = st.message;
+      break;
+    }
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  CUDA_OK(cudaGetLastError());
+  std::vector<double> ms;
+  for (int r = 0; r < reps && t.status == "ok"; ++r) {
+    float x = 0;
+    CUDA_OK(cudaEventElapsedTime(&x, ev[2 * r], ev[2 * r + 1]));
+    ms.push_back(x);
+  }
+  for (auto& e : ev) cudaEventDestroy(e);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  if (ms.empty()) return t;
+  std::sort(ms.begin(), ms.end());
+  t.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  t.min_ms = ms.front();
+  t.reps = static_cast<int>(ms.size());
+  return t;
+}
+
+std::string csv_escape(std::string s) {
+  for (char& c : s)
+    if (c == ',' || c == '\n') c = ';';
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string csv_path = "bench_kernels.csv", gpu, driver = "unknown", date;
+  std::string kernels_arg = "standard,flash1,flash2";
+  DType dtype = DType::f16;
+  double target_ms = 600;
+  int n_max = 16384;
+  for (int a = 1; a + 1 < argc; a += 2) {
+    const std::string k = argv[a], v = argv[a + 1];
+    if (k == "--csv") csv_path = v;
+    else if (k == "--gpu") gpu = v;
+    else if (k == "--driver") driver = v;
+    else if (k == "--date") date = v;
+    else if (k == "--kernels") kernels_arg = v;
+    else if (k == "--dtype") dtype = v == "bf16" ? DType::bf16 : DType::f16;
+    else if (k == "--target-ms") target_ms = std::atof(v.c_str());
+    else if (k == "--n-max") n_max = std::atoi(v.c_str());
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    std::printf("SKIPPED: no CUDA GPU available\n");
+    return 77;
+  }
+  cudaDeviceProp prop{};
+  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
+  if (gpu.empty()) gpu = prop.name;
+  if (date.empty()) {
+    char buf[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
+    date = buf;
+  }
+  std::vector<KernelKind> kernels;
+  for (KernelKind k : {KernelKind::standard, KernelKind::flash1, KernelKind::flash2})
+    if (kernels_arg.find(kernel_name(k)) != std::string::npos) kernels.push_back(k);
+
+  const int H = 16, total = 16384;
+  const std::size_t max_elems = static_cast<std::size_t>(total) * H * 128;
+  // Random inputs, generated once (every shape uses B*N = 16384, so the same buffers serve all).
+  std::vector<std::uint16_t> host(max_elems);
+  void *q, *k, *v, *o;
+  CUDA_OK(cudaMalloc(&q, max_elems * 2));
+  CUDA_OK(cudaMalloc(&k, max_elems * 2));
+  CUDA_OK(cudaMalloc(&v, max_elems * 2));
+  CUDA_OK(cudaMalloc(&o, max_elems * 2));
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  for (void* dst : {q, k, v}) {
+    for (auto& h : host) {
+      state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+      const float u = static_cast<float>(state >> 40) * (1.0f / 16777216.0f);  // [0, 1)
+      h = host::to_bits(4.0f * u - 2.0f, dtype);
+    }
+    CUDA_OK(cudaMemcpy(dst, host.data(), max_elems * 2, cudaMemcpyHostToDevice));
+  }
+  float* lse;
+  CUDA_OK(cudaMalloc(&lse, static_cast<std::size_t>(total) * H * 4));
+  std::size_t ws_bytes = 0;
+  for (int n = 512; n <= n_max; n *= 2)
+    for (KernelKind kk : kernels) {
+      AttentionParams s;
+      s.batch = total / n; s.heads = H; s.n = n; s.d = 128;
+      ws_bytes = std::max(ws_bytes, workspace_size(kk, s));
+    }
+  void* ws = nullptr;
+  if (ws_bytes) CUDA_OK(cudaMalloc(&ws, ws_bytes));
+  std::printf("attention_bench: %s, %s, workspace %.2f GB\n", gpu.c_str(), dtype_name(dtype), ws_bytes / 1e9);
+
+  FILE* csv = std::fopen(csv_path.c_str(), "w");
+  if (!csv) {
+    std::perror(csv_path.c_str());
+    return 1;
+  }
+  std::fprintf(csv, "gpu,date,driver,kernel,pass,dtype,d,N,batch,heads,causal,ms,tflops,min_ms,reps,status\n");
+  std::printf("%-9s %-5s %4s %6s %5s %6s %10s %9s\n", "kernel", "dtype", "d", "N", "B", "causal", "ms", "TFLOP/s");
+  for (int d : {64, 128})
+    for (bool causal : {false, true})
+      for (int n = 512; n <= n_max; n *= 2) {
+        const int B = total / n;
+        AttentionParams p;
+        p.q = q; p.k = k; p.v = v; p.o = o; p.lse = lse;
+        p.workspace = ws; p.workspace_bytes = ws_bytes;
+        p.batch = B; p.heads = H; p.n = n; p.d = d;
+        p.dtype = dtype; p.causal = causal;
+        const double flops = 4.0 * B * H * double(n) * n * d * (causal ? 0.5 : 1.0);
+        for (KernelKind kind : kernels) {
+          const Timing t = time_kernel(kind, p, target_ms);
+          const double tflops = t.median_ms > 0 ? flops / (t.median_ms * 1e-3) / 1e12 : 0.0;
+          std::printf("%-9s %-5s %4d %6d %5d %6s %10.4f %9.1f %s\n", kernel_name(kind), dtype_name(dtype), d, n, B,
+                      causal ? "true" : "false", t.median_ms, tflops, t.status == "ok" ? "" : t.status.c_str());
+          std::fflush(stdout);
+          std::fprintf(csv, "%s,%s,%s,%s,fwd,%s,%d,%d,%d,%d,%s,%.5f,%.2f,%.5f,%d,%s\n", csv_escape(gpu).c_str(),
+                       date.c_str(), csv_escape(driver).c_str(), kernel_name(kind), dtype_name(dtype), d, n, B, H,
+                       causal ? "true" : "false", t.median_ms, tflops, t.min_ms, t.reps, csv_escape(t.status).c_str());
+          std::fflush(csv);
+        }
+      }
+  std::fclose(csv);
+  cudaFree(q); cudaFree(k); cudaFree(v); cudaFree(o); cudaFree(lse); cudaFree(ws);
+  return 0;
+}

@@ -1,0 +1,147 @@
+// iolab/kernels/tiling.hpp -- the schedule each CUDA attention kernel runs.
+//
+// This header has NO CUDA dependency: the simulator includes it from plain
+// C++ (C++17 or later) to replay exactly the schedule the kernels run.  The
+// CUDA sources take their tile sizes from the same constexpr functions, so the
+// two cannot drift apart.
+//
+// Tensor layout used by every kernel (see attention.hpp):
+//   Q, K, V, O : [batch, heads, N, d], row-major, contiguous, fp16 or bf16
+//   LSE        : [batch, heads, N], fp32, natural log of sum_j exp(scale*q.k_j)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace iolab::kernels {
+
+enum class DType : int { f16 = 0, bf16 = 1 };
+
+enum class KernelKind : int { standard = 0, flash1 = 1, flash2 = 2 };
+
+// How the kernel walks the (Q block, K/V block) grid.
+enum class LoopOrder : int {
+  // Algorithm 0: S = QK^T written to HBM, P = softmax(S) written to HBM,
+  // O = PV.  No tiling of its own (the GEMM tiles are cuBLAS's choice).
+  unfused_three_pass = 0,
+  // Algorithm 1 (FlashAttention-1 paper): outer loop over K/V blocks j, inner
+  // loop over Q blocks i; O_i, l_i, m_i are read from and written to HBM on
+  // every inner step.
+  kv_outer_q_inner = 1,
+  // FlashAttention-2: one thread block per (batch, head, Q block); K/V blocks
+  // streamed through shared memory; O, l, m live in registers; O and the
+  // log-sum-exp are written once.
+  q_outer_kv_inner = 2,
+};
+
+// Precision of the running output O between inner steps.
+enum class AccumStorage : int {
+  none = 0,             // no running O (standard)
+  registers_fp32 = 1,   // flash2: fp32 accumulators in registers
+  hbm_fp32 = 2,         // flash1: fp32 O, l, m tensors in HBM (workspace)
+};
+
+constexpr int element_bytes(DType t) { return t == DType::f16 || t == DType::bf16 ? 2 : 0; }
+constexpr const char* dtype_name(DType t) { return t == DType::f16 ? "fp16" : t == DType::bf16 ? "bf16" : "?"; }
+constexpr const char* kernel_name(KernelKind k) {
+  return k == KernelKind::standard ? "standard"
+       : k == KernelKind::flash1   ? "flash1"
+       : k == KernelKind::flash2   ? "flash2"
+                                   : "?";
+}
+constexpr bool head_dim_supported(int d) { return d == 64 || d == 128; }
+
+struct KernelTiling {
+  const char* name;      // kernel name
+  KernelKind kind;
+  LoopOrder order;
+  AccumStorage accum;
+  DType dtype;           // input/output element type (accumulation is always fp32)
+  int d;                 // head dimension
+  int B_r;               // rows of Q per block (0: not tiled, see LoopOrder)
+  int B_c;               // rows of K/V per block (0: not tiled)
+  int threads;           // threads per thread block of the main kernel
+  int warps;             // threads / 32
+  int rows_per_warp;     // Q rows owned by one warp (mma m16 tiles)
+  int kv_stages;         // K/V shared-memory buffers (2 = double-buffered cp.async)
+  int smem_bytes;        // dynamic shared memory of the main kernel
+  // Grid of the main kernel as a function of the problem: blocks =
+  // grid_per_bh(N) * batch * heads.  For flash1 this is 1 (one block per
+  // (batch, head), the whole Algorithm-1 double loop runs inside it).
+  bool one_block_per_batch_head;
+  // Causal: blocks strictly above the diagonal are skipped entirely.
+  bool skips_masked_blocks;
+};
+
+// ---------------------------------------------------------------------------
+// flash2: 4 warps x 16 rows = 64-row Q block, 64-row K/V blocks, K/V double
+// buffered through shared memory with cp.async, Q resident in registers.
+// Shared memory: Q block + 2 x (K block + V block), each B x d elements.
+// ---------------------------------------------------------------------------
+constexpr int flash2_warps(int /*d*/) { return 4; }
+constexpr int flash2_block_rows(int d) { return 16 * flash2_warps(d); }
+constexpr int flash2_block_cols(int /*d*/) { return 64; }
+constexpr int flash2_kv_stages(int /*d*/) { return 2; }
+constexpr int flash2_smem_bytes(int d) {
+  return (flash2_block_rows(d) + 2 * flash2_kv_stages(d) * flash2_block_cols(d)) * d * 2;
+}
+
+// ---------------------------------------------------------------------------
+// flash1: one thread block of 4 warps per (batch, head).  B_r = B_c = 64.
+// Shared memory: one K block, one V block, one Q block (B x d elements each).
+// O (fp32, [batch, heads, N, d]), l and m (fp32, [batch, heads, N]) live in an
+// HBM workspace and are read and written on every inner step.
+// ---------------------------------------------------------------------------
+constexpr int flash1_warps(int /*d*/) { return 4; }
+constexpr int flash1_block_rows(int d) { return 16 * flash1_warps(d); }
+constexpr int flash1_block_cols(int /*d*/) { return 64; }
+constexpr int flash1_smem_bytes(int d) { return (flash1_block_rows(d) + 2 * flash1_block_cols(d)) * d * 2; }
+
+// ---------------------------------------------------------------------------
+// standard: the row-softmax kernel uses one block of 128 threads per row of S.
+// ---------------------------------------------------------------------------
+constexpr int standard_softmax_threads() { return 128; }
+
+constexpr KernelTiling tiling(KernelKind kind, int d, DType dtype) {
+  switch (kind) {
+    case KernelKind::flash2:
+      return KernelTiling{"flash2", kind, LoopOrder::q_outer_kv_inner, AccumStorage::registers_fp32, dtype, d,
+                          flash2_block_rows(d), flash2_block_cols(d), 32 * flash2_warps(d), flash2_warps(d), 16,
+                          flash2_kv_stages(d), flash2_smem_bytes(d), false, true};
+    case KernelKind::flash1:
+      return KernelTiling{"flash1", kind, LoopOrder::kv_outer_q_inner, AccumStorage::hbm_fp32, dtype, d,
+                          flash1_block_rows(d), flash1_block_cols(d), 32 * flash1_warps(d), flash1_warps(d), 16,
+                          1, flash1_smem_bytes(d), true, true};
+    case KernelKind::standard:
+    default:
+      return KernelTiling{"standard", KernelKind::standard, LoopOrder::unfused_three_pass, AccumStorage::none, dtype,
+                          d, 0, 0, standard_softmax_threads(), standard_softmax_threads() / 32, 0, 0, 0, false,
+                          false};
+  }
+}
+
+// Number of Q blocks / K/V blocks for sequence length n.
+constexpr std::int64_t num_blocks(std::int64_t n, int block) { return block > 0 ? (n + block - 1) / block : 0; }
+
+// Workspace (bytes) a kernel needs beyond Q, K, V, O and LSE.
+//   standard: S and P, each batch*heads*N*N elements of the input dtype,
+//             each region aligned to 256 bytes.
+//   flash1:   O (fp32, batch*heads*N*d) then l and m (fp32, batch*heads*N each).
+//   flash2:   none.
+// Returns 0 for shapes that are invalid (validate() reports why).
+constexpr std::size_t align_up(std::size_t x, std::size_t a) { return (x + a - 1) / a * a; }
+constexpr std::size_t workspace_bytes_for(KernelKind kind, std::int64_t batch, std::int64_t heads, std::int64_t n,
+                                          std::int64_t d) {
+  if (batch < 1 || heads < 1 || n < 1 || d < 1) return 0;
+  const auto bh = static_cast<std::size_t>(batch) * static_cast<std::size_t>(heads);
+  const auto nn = static_cast<std::size_t>(n);
+  switch (kind) {
+    case KernelKind::standard: return 2 * align_up(bh * nn * nn * 2, 256);
+    case KernelKind::flash1:
+      return align_up(bh * nn * static_cast<std::size_t>(d) * 4, 256) + 2 * align_up(bh * nn * 4, 256);
+    case KernelKind::flash2:
+    default: return 0;
+  }
+}
+
+}  // namespace iolab::kernels

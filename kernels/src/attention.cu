@@ -1,0 +1,32 @@
+// Host entry point: validate, check the device, dispatch.
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "launchers.hpp"
+
+namespace iolab::kernels {
+
+Status attention_forward(KernelKind kind, const AttentionParams& p) {
+  Status st = validate(kind, p);
+  if (!st.ok) return st;
+
+  int dev = 0;
+  cudaError_t err = cudaGetDevice(&dev);
+  if (err != cudaSuccess) return Status::error(std::string("no usable CUDA device: ") + cudaGetErrorString(err));
+  int major = 0;
+  err = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
+  if (err != cudaSuccess) return Status::error(std::string("cannot query the device: ") + cudaGetErrorString(err));
+  if (major < 8) return Status::error("the attention kernels need compute capability 8.0 or newer (mma.sync bf16, cp.async)");
+
+  const float scale = effective_scale(p);
+  auto stream = static_cast<cudaStream_t>(p.stream);
+  switch (kind) {
+    case KernelKind::standard: return detail::launch_standard(p, scale, stream);
+    case KernelKind::flash1: return detail::launch_flash1(p, scale, stream);
+    case KernelKind::flash2: return detail::launch_flash2(p, scale, stream);
+  }
+  return Status::error("unknown kernel kind");
+}
+
+}  // namespace iolab::kernels

@@ -1,0 +1,14 @@
+// Internal: per-kernel launchers.  Each assumes validate() has passed.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "iolab/kernels/attention.hpp"
+
+namespace iolab::kernels::detail {
+
+Status launch_standard(const AttentionParams& p, float scale, cudaStream_t stream);
+Status launch_flash1(const AttentionParams& p, float scale, cudaStream_t stream);
+Status launch_flash2(const AttentionParams& p, float scale, cudaStream_t stream);
+
+}  // namespace iolab::kernels::detail
