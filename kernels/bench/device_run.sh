@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# One script for the GPU machine, run from the repository root:
+#
+#   bash kernels/bench/device_run.sh            # all stages
+#   STAGES="build verify" bash kernels/bench/device_run.sh
+#
+# Stages: build (CMake + Ninja, KERNELS_ONLY, ptxas report), verify (CPU
+# validation test, ctest, attention_verify --full), sanitize (memcheck,
+# racecheck, synccheck, initcheck on attention_verify --small), bench
+# (attention_bench + PyTorch SDPA flash/cuDNN on the same shapes, merged CSV
+# and Markdown table).  Everything goes under $OUT (default ./out-kernels):
+#   run.log  build.log  verify.txt  sanitize.txt  bench.csv  table.md
+# The table is printed last.
+set -uo pipefail
+
+OUT=${OUT:-$PWD/out-kernels}
+mkdir -p "$OUT"
+STAGES=${STAGES:-"build verify sanitize bench"}
+BUILD=${BUILD:-build-kernels-device}
+JOBS=${JOBS:-$(nproc)}
+TMPD=$(mktemp -d)
+exec > >(tee -a "$OUT/run.log") 2>&1
+
+has() { [[ " $STAGES " == *" $1 "* ]]; }
+overall=0
+note_fail() { echo "!! $*"; overall=1; }
+
+DATE=$(date -u +%Y-%m-%d)
+GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+DRIVER=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)
+echo "== device_run.sh $(date -u '+%Y-%m-%dT%H:%M:%SZ') stages: $STAGES"
+echo "== GPU: ${GPU:-none}  driver: ${DRIVER:-none}"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,power.limit --format=csv 2>/dev/null
+nvcc --version 2>/dev/null | tail -2
+cmake --version | head -1
+git log -1 --format='== commit %H %s' 2>/dev/null || true
+
+if has build; then
+  echo "== build"
+  SECONDS=0
+  if cmake -S . -B "$BUILD" -G Ninja -DIOLAB_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+       -DIOLAB_KERNELS_PTXAS_VERBOSE=ON >"$OUT/build.log" 2>&1 &&
+     cmake --build "$BUILD" -j "$JOBS" >>"$OUT/build.log" 2>&1; then
+    echo "build ok (${SECONDS}s)"
+    # Resource report of the main kernels for sm_90a.
+    awk '/Compiling entry function/ && /sm_90a/ { match($0, /(flash[12]_fwd_kernel|row_softmax_kernel)I[^E]*E/);
+           name = substr($0, RSTART, RLENGTH); want = 1; next }
+         want && /spill/ { spill = $0 }
+         want && /Used/ { sub(/^ptxas info *: */, ""); sub(/^ */, "", spill); print "  " name ": " $0 " | " spill; want = 0 }' \
+      "$OUT/build.log" || true
+  else
+    note_fail "build failed"; tail -40 "$OUT/build.log"; exit 1
+  fi
+fi
+
+if has verify; then
+  echo "== verify"
+  SECONDS=0
+  ctest --test-dir "$BUILD" --output-on-failure -E kernels_verify_full 2>&1 | tail -8
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || note_fail "ctest failed"
+  timeout 400 "$BUILD/kernels/attention_verify" --full >"$OUT/verify.txt" 2>&1
+  rc=$?
+  grep -E "^(FAIL|device)" "$OUT/verify.txt" | head -40
+  echo "verify: rc=$rc, $(grep -c '^PASS' "$OUT/verify.txt") PASS lines, $(grep -c '^FAIL' "$OUT/verify.txt") FAIL lines (${SECONDS}s)"
+  tail -1 "$OUT/verify.txt"
+  # Largest errors seen per kernel (relative L2 / max abs), for the report.
+  for k in standard flash1 flash2; do
+    awk -v k="$k" '$1=="PASS"||$1=="FAIL" { if ($2==k) { r=$11; a=$17; if (r+0>mr) mr=r+0; if (a+0>ma) ma=a+0; n++ } }
+      END { if (n) printf "  %-8s cases %d  worst rel_l2 %.3e  worst max_abs %.3e\n", k, n, mr, ma }' "$OUT/verify.txt"
+  done
+  [[ $rc -eq 0 ]] || note_fail "attention_verify --full rc=$rc"
+fi
+
+if has sanitize; then
+  echo "== sanitize"
+  : >"$OUT/sanitize.txt"
+  for tool in memcheck racecheck synccheck initcheck; do
+    SECONDS=0
+    extra=""
+    [[ $tool == memcheck ]] && extra="--leak-check full"
+    timeout 240 compute-sanitizer --tool "$tool" $extra --error-exitcode 86 \
+      "$BUILD/kernels/attention_verify" --small >"$TMPD/$tool.txt" 2>&1
+    rc=$?
+    summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY" "$TMPD/$tool.txt" | tr '\n' ' ')
+    checks=$(tail -1 "$TMPD/$tool.txt")
+    echo "$tool: rc=$rc ${summary} | ${checks} (${SECONDS}s)"
+    { echo "===== $tool (rc=$rc)"; cat "$TMPD/$tool.txt"; } >>"$OUT/sanitize.txt"
+    [[ $rc -eq 0 ]] || { note_fail "$tool rc=$rc"; grep -m 20 -E "=========" "$TMPD/$tool.txt"; }
+  done
+fi
+
+if has bench; then
+  echo "== bench"
+  SECONDS=0
+  CMD="bash kernels/bench/device_run.sh (attention_bench --dtype fp16; torch_sdpa_bench.py --dtype fp16)"
+  timeout 330 "$BUILD/kernels/attention_bench" --csv "$TMPD/bench_kernels.csv" --gpu "$GPU" --driver "$DRIVER" \
+    --date "$DATE" --dtype fp16 --target-ms "${TARGET_MS:-300}" || note_fail "attention_bench rc=$?"
+  echo "kernels timed (${SECONDS}s)"
+  PYTHONUNBUFFERED=1 timeout 200 python3 kernels/bench/torch_sdpa_bench.py --csv "$TMPD/bench_torch.csv" \
+    --gpu "$GPU" --driver "$DRIVER" --date "$DATE" --dtype fp16 --target-ms "${TARGET_MS:-300}" ||
+    note_fail "torch bench rc=$?"
+  echo "torch timed (${SECONDS}s)"
+  python3 kernels/bench/make_table.py --out-csv "$OUT/bench.csv" --out-md "$OUT/table.md" --command "$CMD" \
+    "$TMPD/bench_kernels.csv" "$TMPD/bench_torch.csv" >/dev/null || note_fail "make_table failed"
+  echo "== summary: $([[ $overall -eq 0 ]] && echo 'all stages passed' || echo 'FAILURES above')"
+  cat "$OUT/table.md"
+fi
+echo "== done, overall=$overall"
+rm -rf "$TMPD"
+exit $overall
