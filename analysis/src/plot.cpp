@@ -2,6 +2,7 @@
 
 #include <gnuplot-iostream.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -35,9 +36,10 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     throw sim::InputError("plot file '" + path.string() + "' must end in .png or .svg");
   if (rows.empty()) throw sim::InputError("nothing to plot: the sweep has no feasible configuration");
 
-  // Series keyed by everything but the x axis, in first-seen order.
+  // Data series keyed by everything but the x axis, in first-seen order; bound
+  // curves keyed by formula and the fixed parameters (flash1 and flash2 share one).
   using Points = std::vector<std::pair<double, double>>;
-  std::vector<std::string> order;
+  std::vector<std::string> order, bound_order;
   std::map<std::string, Points> data, bound;
   for (const auto& r : rows) {
     const auto& p = r.eval.sim.plan;
@@ -45,8 +47,14 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     if (!data.count(key)) order.push_back(key);
     const double x = opts.x == PlotAxis::M ? static_cast<double>(p.M) : static_cast<double>(p.N);
     data[key].emplace_back(x, static_cast<double>(r.eval.sim.reads_elems + r.eval.sim.writes_elems));
-    bound[key].emplace_back(x, r.eval.bound.value);
+    const std::string bkey = "bound " + r.eval.bound.formula +
+                             (opts.x == PlotAxis::M ? " (N=" + std::to_string(p.N) : " (M=" + std::to_string(p.M)) +
+                             ", d=" + std::to_string(p.d) + ")";
+    if (!bound.count(bkey)) bound_order.push_back(bkey);
+    auto& b = bound[bkey];
+    if (b.empty() || b.back().first != x) b.emplace_back(x, r.eval.bound.value);
   }
+  for (auto& [k, pts] : bound) std::sort(pts.begin(), pts.end());
 
   ensure_parent_directory(path);
   const auto tmp = temporary_beside(path);
@@ -64,17 +72,16 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     bool first = true;
     int color = 1;
     for (const auto& key : order) {
-      if (!first) gp << ", ";
+      gp << (first ? "" : ", ") << "'-' with linespoints lw 2 pt 7 lc " << color++ << " title '" << key << "'";
       first = false;
-      gp << "'-' with linespoints lw 2 pt 7 lc " << color << " title '" << key << "'";
-      if (opts.bound_lines) gp << ", '-' with lines dt 2 lc " << color << " title 'bound for " << key << "'";
-      ++color;
     }
+    if (opts.bound_lines)
+      for (std::size_t i = 0; i < bound_order.size(); ++i)
+        gp << ", '-' with lines dt " << 2 + i % 4 << " lw 2 lc rgb 'gray30' title '" << bound_order[i] << "'";
     gp << "\n";
-    for (const auto& key : order) {
-      gp.send1d(data[key]);
-      if (opts.bound_lines) gp.send1d(bound[key]);
-    }
+    for (const auto& key : order) gp.send1d(data[key]);
+    if (opts.bound_lines)
+      for (const auto& key : bound_order) gp.send1d(bound[key]);
     gp << "unset output\n";
     gp.flush();
   }  // pclose waits for gnuplot to finish

@@ -1,0 +1,150 @@
+// iolab count: one configuration, simulated and set against its closed form
+// and its Theta bound, as a table or as JSON.
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "commands.hpp"
+#include "iolab/analysis/evaluation.hpp"
+#include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/errors.hpp"
+#include "iolab/sim/units.hpp"
+#include "machine_options.hpp"
+#include "table.hpp"
+
+namespace iolab::cli {
+namespace {
+
+struct CountOptions {
+  std::string algo = "flash1";
+  std::int64_t N = 0, d = 0;
+  MachineOptions machine;
+  std::string tiling = "fit";
+  std::optional<std::int64_t> br, bc;
+  bool json = false;
+  bool verify = false;
+  std::uint64_t seed = 1;
+};
+
+constexpr std::int64_t kMaxVerifyN = 4096;
+const char* kStatsNote = "l, m and L (softmax statistics, log-sum-exp) are stored in fp32 whatever the input dtype";
+
+nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_note) {
+  const auto& p = e.sim.plan;
+  nlohmann::json j;
+  j["algo"] = p.algo;
+  j["N"] = p.N;
+  j["d"] = p.d;
+  j["dtype"] = sim::name_of(p.dtype);
+  j["tiling"] = p.algo == "standard" ? "-" : std::string(sim::name_of(p.tiling));
+  j["M_elems"] = p.M;
+  j["M_bytes"] = p.M * sim::bytes_of(p.dtype);
+  j["Br"] = p.br;
+  j["Bc"] = p.bc;
+  j["hbm_reads"] = e.sim.reads_elems;
+  j["hbm_writes"] = e.sim.writes_elems;
+  j["hbm_accesses"] = e.sim.reads_elems + e.sim.writes_elems;
+  j["hbm_bytes"] = e.sim.hbm_bytes;
+  j["units"] = {{"counts", "elements"}, {"hbm_bytes", "bytes"}};
+  nlohmann::json per = nlohmann::json::object();
+  for (const auto& t : e.sim.tensors)
+    per[t.name] = {{"reads", t.reads_elems},       {"writes", t.writes_elems},
+                   {"reads_bytes", t.reads_bytes}, {"writes_bytes", t.writes_bytes},
+                   {"dtype", sim::name_of(t.dtype)}, {"shape", {t.rows, t.cols}}};
+  j["per_tensor"] = per;
+  j["closed_form"] = {{"reads", e.closed.reads},
+                      {"writes", e.closed.writes},
+                      {"bytes", e.closed.bytes},
+                      {"matches_simulation", e.closed_form_matches}};
+  j["bound"] = {{"formula", e.bound.formula}, {"value", e.bound.value}, {"ratio", e.bound.ratio}};
+  j["peak_sram_elems"] = e.sim.peak_sram_elems;
+  j["working_set_elems"] = p.working_set;
+  j["working_set_fits"] = e.sim.peak_sram_elems <= p.M;
+  j["capacity_enforced"] = p.enforce_capacity;
+  j["transfers"] = e.sim.transfers;
+  if (p.algo == "standard")
+    j["standard_tiling"] = {{"gemm_tile", p.gemm_tile},
+                            {"softmax_rows", p.softmax_rows},
+                            {"softmax_chunk", p.softmax_chunk},
+                            {"softmax_passes", p.softmax_passes}};
+  if (e.sim.error) j["verify"] = {{"rel_error", e.sim.error->rel_frobenius}, {"max_abs_error", e.sim.error->max_abs}};
+  j["notes"] = {kStatsNote};
+  if (!preset_note.empty()) j["notes"].push_back(preset_note);
+  return j;
+}
+
+void print_table(const analysis::Evaluation& e, std::ostream& os) {
+  const auto& p = e.sim.plan;
+  os << p.algo << ": N=" << p.N << ", d=" << p.d << ", " << sim::name_of(p.dtype) << ", M=" << grouped(p.M)
+     << " elements (" << sim::format_bytes(p.M * sim::bytes_of(p.dtype)) << ")";
+  if (p.algo != "standard") os << ", tiling " << sim::name_of(p.tiling) << (p.explicit_blocks ? " (explicit)" : "");
+  os << "\n";
+  if (p.algo == "standard")
+    os << "GEMM tile t=" << p.gemm_tile << " (S tile " << p.br << "x" << p.bc << "), softmax "
+       << p.softmax_rows << " row(s) x " << p.softmax_chunk << " columns, " << p.softmax_passes << " pass(es)\n";
+  else
+    os << "blocks B_r=" << p.br << ", B_c=" << p.bc << "\n";
+  os << "\n";
+  Table t({"tensor", "dtype", "reads (elems)", "writes (elems)", "bytes"});
+  for (const auto& x : e.sim.tensors)
+    t.add({x.name, std::string(sim::name_of(x.dtype)), grouped(x.reads_elems), grouped(x.writes_elems),
+           grouped(x.reads_bytes + x.writes_bytes)});
+  t.add({"total", "", grouped(e.sim.reads_elems), grouped(e.sim.writes_elems), grouped(e.sim.hbm_bytes)});
+  t.print(os);
+  os << "\nclosed form:  reads " << grouped(e.closed.reads) << ", writes " << grouped(e.closed.writes) << ", bytes "
+     << grouped(e.closed.bytes) << (e.closed_form_matches ? "  (equals the simulation)" : "  (MISMATCH)") << "\n";
+  os << "bound:        " << e.bound.formula << " = " << sci(e.bound.value) << " elements; count/bound = "
+     << fixed(e.bound.ratio, 3) << "\n";
+  os << "SRAM:         peak " << grouped(e.sim.peak_sram_elems) << " of M = " << grouped(p.M) << " elements"
+     << (e.sim.peak_sram_elems <= p.M ? "" : "  (the paper tiling's working set exceeds M)") << "\n";
+  os << "transfers:    " << grouped(e.sim.transfers) << " tile loads and stores\n";
+  if (e.sim.error)
+    os << "verified:     relative error " << sci(e.sim.error->rel_frobenius) << ", max abs error "
+       << sci(e.sim.error->max_abs) << " against the float64 reference\n";
+  os << "note:         " << kStatsNote << "\n";
+}
+
+void run(const CountOptions& o) {
+  sim::AttentionProblem p;
+  p.algo = o.algo;
+  p.N = o.N;
+  p.d = o.d;
+  p.dtype = resolve_dtype(o.machine);
+  p.M = resolve_M(o.machine, p.dtype);
+  p.tiling = sim::parse_tiling(o.tiling);
+  p.br = o.br;
+  p.bc = o.bc;
+  const auto plan = sim::algorithm(p.algo).plan(p);
+  if (o.verify && p.N > kMaxVerifyN)
+    throw sim::InputError("--verify holds float64 values in memory and supports N <= " + std::to_string(kMaxVerifyN) +
+                          ", got N = " + std::to_string(p.N));
+  const auto e = analysis::evaluate(plan, o.verify ? sim::Mode::compute : sim::Mode::count_only, o.seed);
+  if (!e.closed_form_matches) throw std::logic_error("internal error: closed form differs from the simulation");
+  std::string preset_note;
+  if (o.machine.sram.empty() && o.machine.sram_elems.empty()) preset_note = "M taken from preset " + o.machine.preset;
+  if (o.json)
+    std::cout << to_json(e, preset_note).dump(2) << "\n";
+  else
+    print_table(e, std::cout);
+}
+
+}  // namespace
+
+void register_count(CLI::App& app) {
+  auto o = std::make_shared<CountOptions>();
+  auto* cmd = app.add_subcommand("count", "Simulate one configuration: HBM traffic per tensor, closed form, bound");
+  cmd->add_option("--algo", o->algo, "Algorithm: standard, flash1, flash2")->capture_default_str();
+  cmd->add_option("--N", o->N, "Sequence length N (rows of Q, K, V)")->required();
+  cmd->add_option("--d", o->d, "Head dimension d")->required();
+  add_machine_options(cmd, o->machine, /*lists=*/false);
+  cmd->add_option("--tiling", o->tiling, "Block sizes: fit (largest that fit in M) or paper (ceil(M/4d), literal)")
+      ->capture_default_str();
+  cmd->add_option("--br", o->br, "Explicit B_r (rows of a Q block), with --bc; capacity-checked");
+  cmd->add_option("--bc", o->bc, "Explicit B_c (rows of a K/V block), with --br; capacity-checked");
+  cmd->add_flag("--json", o->json, "Print JSON instead of a table");
+  cmd->add_flag("--verify", o->verify, "Also compute in float64 and compare O with the reference (N <= 4096)");
+  cmd->add_option("--seed", o->seed, "Seed of the random inputs for --verify")->capture_default_str();
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace iolab::cli

@@ -1,0 +1,31 @@
+#include "iolab/analysis/series_fit.hpp"
+
+#include <map>
+#include <set>
+
+namespace iolab::analysis {
+
+std::vector<SeriesFit> fit_series(const std::vector<SweepRow>& rows, PlotAxis axis) {
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> pts;
+  for (const auto& r : rows) {
+    const auto& p = r.eval.sim.plan;
+    std::string key = p.algo;
+    if (p.algo != "standard") key += " (" + std::string(sim::name_of(p.tiling)) + ")";
+    key += axis == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
+    key += " d=" + std::to_string(p.d);
+    if (!pts.count(key)) order.push_back(key);
+    auto& [x, y] = pts[key];
+    x.push_back(static_cast<double>(axis == PlotAxis::M ? p.M : static_cast<sim::count_t>(p.N)));
+    y.push_back(static_cast<double>(r.eval.sim.reads_elems + r.eval.sim.writes_elems));
+  }
+  std::vector<SeriesFit> fits;
+  for (const auto& key : order) {
+    const auto& [x, y] = pts[key];
+    if (std::set<double>(x.begin(), x.end()).size() < 2) continue;
+    fits.push_back({key, x.size(), fit_power_law(x, y)});
+  }
+  return fits;
+}
+
+}  // namespace iolab::analysis

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds iolab into build/ (Release). Extra arguments go to the
+# CMake configure step. Uses every core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake --build build --parallel "$(nproc)"

@@ -1,0 +1,79 @@
+// Google Benchmark programs for count-only simulation speed. Targets (issue 2):
+//   * at least 50 million counted tile transfers per second;
+//   * flash1 at N = 65536, d = 128, M = 96 KiB (fp16) in under 50 ms;
+//   * a 1,000-configuration sweep up to N = 65536 in under 10 s on 2 cores.
+// Results are recorded in simulator/bench/RESULTS.md with date and machine.
+#include <benchmark/benchmark.h>
+
+#include "iolab/analysis/sweep.hpp"
+#include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/attention/simulate.hpp"
+
+using namespace iolab;
+
+namespace {
+
+sim::Plan plan_of(const char* algo, std::int64_t N, std::int64_t d, sim::count_t M) {
+  sim::AttentionProblem p;
+  p.algo = algo;
+  p.N = N;
+  p.d = d;
+  p.M = M;
+  return sim::algorithm(algo).plan(p);
+}
+
+void run_plan(benchmark::State& state, const sim::Plan& plan) {
+  sim::count_t transfers = 0;
+  for (auto _ : state) {
+    const auto r = sim::simulate_plan(plan);
+    transfers += r.transfers;
+    benchmark::DoNotOptimize(r.reads_elems);
+  }
+  state.counters["transfers/s"] = benchmark::Counter(static_cast<double>(transfers), benchmark::Counter::kIsRate);
+  state.counters["transfers"] = static_cast<double>(transfers / state.iterations());
+}
+
+void BM_Flash1_N65536_d128_96KiB(benchmark::State& state) {
+  run_plan(state, plan_of("flash1", 65536, 128, 96 * 1024 / 2));
+}
+BENCHMARK(BM_Flash1_N65536_d128_96KiB)->Unit(benchmark::kMillisecond);
+
+// Many small transfers: flash1 with a small SRAM (M = 4 KiB of fp16, d = 64).
+void BM_TransferRate_Flash1_SmallM(benchmark::State& state) { run_plan(state, plan_of("flash1", 8192, 64, 2048)); }
+BENCHMARK(BM_TransferRate_Flash1_SmallM)->Unit(benchmark::kMillisecond);
+
+void BM_TransferRate_Flash2_SmallM(benchmark::State& state) { run_plan(state, plan_of("flash2", 8192, 64, 2048)); }
+BENCHMARK(BM_TransferRate_Flash2_SmallM)->Unit(benchmark::kMillisecond);
+
+void BM_TransferRate_Standard(benchmark::State& state) { run_plan(state, plan_of("standard", 8192, 64, 8192)); }
+BENCHMARK(BM_TransferRate_Standard)->Unit(benchmark::kMillisecond);
+
+// The 1,000-configuration sweep: 3 algorithms (flash in both tilings: 5
+// series) x N in {512, 1024, ..., 65536} (8) x d in {64, 128} x M in 13 sizes
+// from 32 KiB to 512 KiB = 1,040 configurations, on 2 threads.
+analysis::SweepSpec sweep_1000() {
+  analysis::SweepSpec s;
+  s.algos = {"standard", "flash1", "flash2"};
+  s.tilings = {sim::Tiling::fit, sim::Tiling::paper};
+  s.Ns = {512, 1024, 2048, 4096, 8192, 16384, 32768, 65536};
+  s.ds = {64, 128};
+  for (sim::count_t kib : {32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320, 384, 512}) s.Ms.push_back(kib * 512);
+  s.threads = 2;
+  return s;
+}
+
+void BM_Sweep1000_TwoThreads(benchmark::State& state) {
+  const auto spec = sweep_1000();
+  std::size_t configs = 0;
+  for (auto _ : state) {
+    const auto out = analysis::run_sweep(spec);
+    configs = out.rows.size() + out.skipped.size();
+    benchmark::DoNotOptimize(out.rows.data());
+  }
+  state.counters["configs"] = static_cast<double>(configs);
+}
+BENCHMARK(BM_Sweep1000_TwoThreads)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Behaviour of the iolab command line: JSON keys, exit codes, one-line errors,
+# and output files written completely or not at all.
+# Usage: test_cli.sh path/to/iolab
+set -u
+IOLAB="$1"
+PY=/usr/bin/python3
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+pass=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect_error DESCRIPTION ARGS... : exit 2, exactly one line on stderr, nothing on stdout
+expect_error() {
+  local what="$1"; shift
+  "$IOLAB" "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  local lines; lines=$(wc -l <"$TMP/err")
+  if [[ $rc -ne 2 ]]; then bad "$what: exit $rc, expected 2 (stderr: $(cat "$TMP/err"))"; return; fi
+  if [[ $lines -ne 1 ]]; then bad "$what: $lines stderr lines: $(cat "$TMP/err")"; return; fi
+  if [[ -s "$TMP/out" ]]; then bad "$what: wrote to stdout"; return; fi
+  if ! grep -q "^iolab: error: " "$TMP/err"; then bad "$what: message not prefixed"; return; fi
+  ok
+}
+
+# --- count: table and JSON -------------------------------------------------
+if "$IOLAB" count --algo flash1 --N 4096 --d 64 --sram 96KiB >"$TMP/table"; then
+  grep -q "equals the simulation" "$TMP/table" && ok || bad "count table lacks the closed-form check"
+else bad "count table failed"; fi
+
+"$IOLAB" count --algo flash1 --N 4096 --d 64 --sram 96KiB --json >"$TMP/c.json" || bad "count --json failed"
+$PY - "$TMP/c.json" <<'PYEOF' && ok || bad "count JSON keys/values"
+import json, sys
+j = json.load(open(sys.argv[1]))
+for k in ["algo", "N", "d", "dtype", "M_elems", "M_bytes", "Br", "Bc", "hbm_reads", "hbm_writes", "hbm_bytes",
+          "per_tensor", "closed_form", "bound", "peak_sram_elems"]:
+    assert k in j, k
+assert j["algo"] == "flash1" and j["N"] == 4096 and j["d"] == 64 and j["dtype"] == "fp16"
+assert j["M_elems"] == 49152 and j["M_bytes"] == 98304
+assert set(j["per_tensor"]) == {"Q", "K", "V", "O", "l", "m"}
+assert sum(t["reads"] for t in j["per_tensor"].values()) == j["hbm_reads"]
+assert sum(t["writes"] for t in j["per_tensor"].values()) == j["hbm_writes"]
+assert j["closed_form"]["reads"] == j["hbm_reads"] and j["closed_form"]["writes"] == j["hbm_writes"]
+assert j["bound"]["formula"] == "N^2*d^2/M" and abs(j["bound"]["ratio"] * j["bound"]["value"] - (j["hbm_reads"] + j["hbm_writes"])) < 1
+assert j["peak_sram_elems"] <= j["M_elems"]
+# Tc = ceil(4096 / Bc): Q is read Tc times
+Tc = -(-4096 // j["Bc"])
+assert j["per_tensor"]["Q"]["reads"] == Tc * 4096 * 64
+assert j["per_tensor"]["l"]["reads_bytes"] == 4 * j["per_tensor"]["l"]["reads"]
+PYEOF
+
+"$IOLAB" count --algo standard --N 300 --d 16 --sram-elems 5000 --verify --json >"$TMP/v.json" || bad "verify failed"
+$PY -c "import json,sys; j=json.load(open('$TMP/v.json')); assert j['verify']['rel_error'] < 1e-12; assert set(j['per_tensor'])=={'Q','K','V','S','P','O'}" && ok || bad "verify JSON"
+
+"$IOLAB" count --algo flash2 --N 1000 --d 128 --preset h100 --dtype bf16 --json >"$TMP/p.json" || bad "preset failed"
+$PY -c "import json; j=json.load(open('$TMP/p.json')); assert j['M_bytes']==227*1024 and j['M_elems']==227*512" && ok || bad "preset M"
+
+"$IOLAB" count --algo flash1 --N 4096 --d 64 --sram 96KiB --tiling paper --json >"$TMP/pp.json" || bad "paper tiling failed"
+$PY -c "import json; j=json.load(open('$TMP/pp.json')); assert j['Bc']==192 and j['Br']==64" && ok || bad "paper tiling blocks"
+
+"$IOLAB" --help >/dev/null && ok || bad "--help"
+"$IOLAB" count --help | grep -q -- "--sram-elems" && ok || bad "count --help"
+"$IOLAB" presets | grep -q h200 && ok || bad "presets"
+
+# --- bad input ---------------------------------------------------------------
+expect_error "N=0" count --N 0 --d 64
+expect_error "negative d" count --N 10 --d -4
+expect_error "malformed size" count --N 10 --d 4 --sram 12XB
+expect_error "odd bytes for fp32" count --N 10 --d 4 --sram 6B --dtype fp32
+expect_error "unknown algorithm" count --algo flash9 --N 10 --d 4
+expect_error "unknown preset" count --N 10 --d 4 --preset v100
+expect_error "unknown dtype" count --N 10 --d 4 --dtype int8
+expect_error "unknown tiling" count --N 10 --d 4 --tiling best
+expect_error "M too small" count --algo flash1 --N 10 --d 64 --sram-elems 100
+expect_error "block does not fit" count --algo flash1 --N 100 --d 16 --sram-elems 1000 --br 32 --bc 32
+expect_error "br without bc" count --algo flash1 --N 100 --d 16 --sram-elems 1000 --br 4
+expect_error "overflow" count --algo standard --N 3000000000 --d 1048576 --sram 1GiB
+expect_error "N*N overflow" count --algo flash1 --N 4000000000 --d 64
+expect_error "non-numeric N" count --N abc --d 4
+expect_error "unknown option" count --N 10 --d 4 --frobnicate
+expect_error "both sram options" count --N 10 --d 4 --sram 1KiB --sram-elems 10
+expect_error "verify too large" count --N 5000 --d 4 --verify
+expect_error "no subcommand"
+
+# --- sweep: files complete or absent ---------------------------------------------
+"$IOLAB" sweep --N 64:256:x2 --d 16 --sram-elems 500,2000 --out "$TMP/s/sweep.csv" --plot "$TMP/s/sweep.png" >"$TMP/sweep.out" \
+  || bad "sweep failed"
+[[ $(wc -l <"$TMP/s/sweep.csv") -eq $((1 + 3 * 3 * 2)) ]] && ok || bad "sweep CSV rows"
+head -1 "$TMP/s/sweep.csv" | grep -q "^algo,tiling,dtype,N,d,M_elems,M_bytes,Br,Bc," && ok || bad "CSV header"
+[[ $(awk -F, 'NR > 1 && $19 != "true"' "$TMP/s/sweep.csv" | wc -l) -eq 0 ]] && ok || bad "closed form mismatch in CSV"
+[[ "$(head -c 4 "$TMP/s/sweep.png" | od -An -c | tr -d ' ')" == "211PNG" ]] && ok || bad "sweep.png is not a PNG"
+grep -q "fitted log-log slopes" "$TMP/sweep.out" && ok || bad "sweep prints slopes"
+[[ -z "$(ls -A "$TMP/s" | grep -v -e '^sweep.csv$' -e '^sweep.png$')" ]] && ok || bad "temporary files left: $(ls -A "$TMP/s")"
+
+expect_error "sweep bad N list" sweep --N 64:x --d 16 --out "$TMP/t/x.csv"
+[[ ! -e "$TMP/t/x.csv" ]] && ok || bad "failed sweep left a CSV"
+expect_error "sweep bad plot extension" sweep --N 64 --d 16 --out "$TMP/t/y.csv" --plot "$TMP/t/y.gif"
+[[ ! -e "$TMP/t/y.csv" ]] && ok || bad "failed sweep left a CSV"
+expect_error "sweep nothing feasible" sweep --algo flash1 --N 64 --d 16 --sram-elems 10 --out "$TMP/t/z.csv"
+[[ ! -e "$TMP/t/z.csv" ]] && ok || bad "infeasible sweep left a CSV"
+"$IOLAB" sweep --algo flash2 --N 100 --d 16 --sram-elems 10,1000 >"$TMP/stdout.csv" 2>"$TMP/skip.err" || bad "partial sweep failed"
+grep -q "infeasible and skipped" "$TMP/skip.err" && ok || bad "skipped configurations not reported"
+
+# --- study ------------------------------------------------------------------------
+"$IOLAB" study --out "$TMP/study" --N 512 >"$TMP/study.out" || bad "study failed"
+for f in study_M.csv study_N.csv study_M.png study_N.png; do [[ -s "$TMP/study/$f" ]] && ok || bad "study did not write $f"; done
+grep -q "ratio" "$TMP/study.out" && ok || bad "study table"
+
+echo "$pass passed, $fails failed"
+[[ $fails -eq 0 ]]
