@@ -201,5 +201,6 @@ int main(int argc, char** argv) {
       }
   std::fclose(csv);
   cudaFree(q); cudaFree(k); cudaFree(v); cudaFree(o); cudaFree(lse); cudaFree(ws);
+  release_cached_resources();
   return 0;
 }

@@ -65,7 +65,7 @@ if has verify; then
   tail -1 "$OUT/verify.txt"
   # Largest errors seen per kernel (relative L2 / max abs), for the report.
   for k in standard flash1 flash2; do
-    awk -v k="$k" '$1=="PASS"||$1=="FAIL" { if ($2==k) { r=$11; a=$17; if (r+0>mr) mr=r+0; if (a+0>ma) ma=a+0; n++ } }
+    awk -v k="$k" '($1=="PASS"||$1=="FAIL") && $9=="|" { if ($2==k) { r=$11; a=$17; if (r+0>mr) mr=r+0; if (a+0>ma) ma=a+0; n++ } }
       END { if (n) printf "  %-8s cases %d  worst rel_l2 %.3e  worst max_abs %.3e\n", k, n, mr, ma }' "$OUT/verify.txt"
   done
   [[ $rc -eq 0 ]] || note_fail "attention_verify --full rc=$rc"
@@ -92,16 +92,18 @@ fi
 if has bench; then
   echo "== bench"
   SECONDS=0
-  CMD="bash kernels/bench/device_run.sh (attention_bench --dtype fp16; torch_sdpa_bench.py --dtype fp16)"
-  timeout 330 "$BUILD/kernels/attention_bench" --csv "$TMPD/bench_kernels.csv" --gpu "$GPU" --driver "$DRIVER" \
-    --date "$DATE" --dtype fp16 --target-ms "${TARGET_MS:-300}" || note_fail "attention_bench rc=$?"
-  echo "kernels timed (${SECONDS}s)"
-  PYTHONUNBUFFERED=1 timeout 200 python3 kernels/bench/torch_sdpa_bench.py --csv "$TMPD/bench_torch.csv" \
-    --gpu "$GPU" --driver "$DRIVER" --date "$DATE" --dtype fp16 --target-ms "${TARGET_MS:-300}" ||
-    note_fail "torch bench rc=$?"
-  echo "torch timed (${SECONDS}s)"
+  CMD="bash kernels/bench/device_run.sh (attention_bench + torch_sdpa_bench.py, --dtype fp16 and bf16)"
+  for dt in ${BENCH_DTYPES:-fp16 bf16}; do
+    timeout 200 "$BUILD/kernels/attention_bench" --csv "$TMPD/bench_kernels_$dt.csv" --gpu "$GPU" \
+      --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" || note_fail "attention_bench $dt rc=$?"
+    echo "kernels timed, $dt (${SECONDS}s)"
+    PYTHONUNBUFFERED=1 timeout 150 python3 kernels/bench/torch_sdpa_bench.py --csv "$TMPD/bench_torch_$dt.csv" \
+      --gpu "$GPU" --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" ||
+      note_fail "torch bench $dt rc=$?"
+    echo "torch timed, $dt (${SECONDS}s)"
+  done
   python3 kernels/bench/make_table.py --out-csv "$OUT/bench.csv" --out-md "$OUT/table.md" --command "$CMD" \
-    "$TMPD/bench_kernels.csv" "$TMPD/bench_torch.csv" >/dev/null || note_fail "make_table failed"
+    "$TMPD"/bench_kernels_*.csv "$TMPD"/bench_torch_*.csv >/dev/null || note_fail "make_table failed"
   echo "== summary: $([[ $overall -eq 0 ]] && echo 'all stages passed' || echo 'FAILURES above')"
   cat "$OUT/table.md"
 fi

@@ -399,6 +399,7 @@ int main(int argc, char** argv) {
   }
   for (const Case& c : cases) run_case(c, kernels, rng);
 
+  release_cached_resources();
   std::printf("%s: %d passed, %d failed (seed %llu)\n", g_failures ? "FAILED" : "PASSED", g_passes, g_failures,
               static_cast<unsigned long long>(seed));
   return g_failures ? 1 : 0;

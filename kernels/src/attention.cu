@@ -29,4 +29,6 @@ Status attention_forward(KernelKind kind, const AttentionParams& p) {
   return Status::error("unknown kernel kind");
 }
 
+void release_cached_resources() { detail::release_cublas_handles(); }
+
 }  // namespace iolab::kernels

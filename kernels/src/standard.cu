@@ -116,24 +116,26 @@ __global__ void __launch_bounds__(kThreads) row_softmax_kernel(const T* __restri
   }
 }
 
-// One cuBLAS handle per device, created on first use.
+// One cuBLAS handle per device, created on first use, destroyed by
+// release_cached_resources().
+std::mutex g_handle_mutex;
+cublasHandle_t g_handles[64] = {};
+
 cublasHandle_t handle_for_current_device(Status& st) {
-  static std::mutex mu;
-  static cublasHandle_t handles[64] = {};
   int dev = 0;
   if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) {
     st = Status::error("standard: cannot query the current device");
     return nullptr;
   }
-  std::lock_guard<std::mutex> lock(mu);
-  if (handles[dev] == nullptr) {
-    if (cublasCreate(&handles[dev]) != CUBLAS_STATUS_SUCCESS) {
-      handles[dev] = nullptr;
+  std::lock_guard<std::mutex> lock(g_handle_mutex);
+  if (g_handles[dev] == nullptr) {
+    if (cublasCreate(&g_handles[dev]) != CUBLAS_STATUS_SUCCESS) {
+      g_handles[dev] = nullptr;
       st = Status::error("standard: cublasCreate failed");
       return nullptr;
     }
   }
-  return handles[dev];
+  return g_handles[dev];
 }
 
 std::string cublas_error(const char* what, cublasStatus_t s) {
@@ -180,6 +182,19 @@ Status run(const AttentionParams& p, float scale, cudaStream_t stream, cudaDataT
 }
 
 }  // namespace
+
+void release_cublas_handles() {
+  std::lock_guard<std::mutex> lock(g_handle_mutex);
+  int current = 0;
+  const bool have_current = cudaGetDevice(&current) == cudaSuccess;
+  for (int dev = 0; dev < 64; ++dev) {
+    if (g_handles[dev] == nullptr) continue;
+    cudaSetDevice(dev);  // a handle is destroyed on the device it was created on
+    cublasDestroy(g_handles[dev]);
+    g_handles[dev] = nullptr;
+  }
+  if (have_current) cudaSetDevice(current);
+}
 
 Status launch_standard(const AttentionParams& p, float scale, cudaStream_t stream) {
   if (p.dtype == DType::f16) return run<__half>(p, scale, stream, CUDA_R_16F);

@@ -69,4 +69,9 @@ float effective_scale(const AttentionParams& p);
 // CUDA library iolab_kernels.
 Status attention_forward(KernelKind kind, const AttentionParams& p);
 
+// standard keeps one cuBLAS handle per device for the life of the process;
+// this destroys them (call it before exit when leak checkers are watching,
+// or before cudaDeviceReset).  A later standard call creates a new handle.
+void release_cached_resources();
+
 }  // namespace iolab::kernels
