@@ -397,7 +397,8 @@ class Renderer {
       if (tile.id == ev.tile) tile_name = tile.name;
     if (current_tile) {
       s.outline(*current_tile, colour, 3.5);
-      const double ax = (rb.x0 + rb.x1) / 2, ay = rb.y1 + 30;
+      const Box& tb = boxes_[static_cast<std::size_t>(ev.tensor)];
+      const double ax = (rb.x0 + rb.x1) / 2, ay = tb.y1 + 34;  // below the tensor's counters
       const double tx = (current_tile->x0 + current_tile->x1) / 2;
       if (load)
         s.arrow(ax, ay, tx, by0 - 2, colour);
@@ -569,7 +570,10 @@ std::size_t render_animation(const Trace& trace, const std::filesystem::path& ou
         std::snprintf(name, sizeof name, "frame_%04zu.svg", next);
         gp << "set output " << gp_path(tmp / name) << "\n";
       }
-      gp << renderer.frame(step, total, next, steps.size(), e, live, in_use, reads, writes, per_tensor);
+      // A single PNG frame is not a sampled animation: report it as step k of T.
+      const std::size_t shown = kind == Output::png ? step : next;
+      const std::size_t count = kind == Output::png ? total : steps.size();
+      gp << renderer.frame(step, total, shown, count, e, live, in_use, reads, writes, per_tensor);
       gp << "plot NaN notitle\n";
       ++next;
     }
@@ -577,16 +581,32 @@ std::size_t render_animation(const Trace& trace, const std::filesystem::path& ou
   }
   gp << "set output\n";
 
+  // gnuplot's messages ("44 frames in animation sequence", errors) go to a
+  // log beside the target; its first error line explains a failure.
+  const auto log = temporary_beside(target.string() + ".log");
   {
-    Gnuplot g("gnuplot");
+    Gnuplot g("gnuplot 2>" + gp_path(log));
     g << gp.str();
     g.flush();
   }  // closes the pipe and waits for gnuplot
+  std::string gnuplot_says;
+  {
+    std::ifstream in(log);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.find("rror") != std::string::npos || line.find("arning") != std::string::npos) {
+        gnuplot_says = line;
+        break;
+      }
+  }
+  std::error_code log_ec;
+  std::filesystem::remove(log, log_ec);
 
   auto fail = [&](const std::string& why) {
     std::error_code ec;
     std::filesystem::remove_all(tmp, ec);
-    throw std::runtime_error("animation '" + out.string() + "' not written: " + why);
+    throw std::runtime_error("animation '" + out.string() + "' not written: " + why +
+                             (gnuplot_says.empty() ? "" : " (gnuplot: " + gnuplot_says + ")"));
   };
   if (kind == Output::svg_frames) {
     std::size_t n = 0;
