@@ -1,0 +1,332 @@
+#include "iolab/sim/cache/cache_model.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <queue>
+
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::sim::cache {
+namespace {
+
+constexpr std::uint64_t kNone = ~0ull;
+
+CacheStats empty_stats(const std::vector<TensorRange>& tensors) {
+  CacheStats s;
+  for (const auto& t : tensors) s.tensors.push_back({t.name});
+  return s;
+}
+
+/// Common bookkeeping of an access against a way state (valid/dirty masks).
+struct Accounting {
+  CacheStats& s;
+  std::uint32_t sector_bytes;
+  void hit(const LineAccess& a) {
+    ++s.accesses;
+    ++s.hits;
+    auto& t = s.tensors[a.tensor];
+    ++t.accesses;
+    ++t.hits;
+  }
+  void miss(const LineAccess& a) {
+    ++s.accesses;
+    ++s.misses;
+    auto& t = s.tensors[a.tensor];
+    ++t.accesses;
+    ++t.misses;
+  }
+  void fetch(std::uint16_t tensor, std::uint32_t sectors) {
+    const std::uint64_t b = static_cast<std::uint64_t>(std::popcount(sectors)) * sector_bytes;
+    s.hbm_read_bytes += b;
+    s.tensors[tensor].hbm_read_bytes += b;
+  }
+  void write_back(std::uint16_t tensor, std::uint32_t dirty) {
+    const std::uint64_t b = static_cast<std::uint64_t>(std::popcount(dirty)) * sector_bytes;
+    s.hbm_write_bytes += b;
+    s.tensors[tensor].hbm_write_bytes += b;
+  }
+  void evicted(std::uint16_t tensor, std::uint32_t dirty) {
+    ++s.evictions;
+    ++s.tensors[tensor].evictions;
+    write_back(tensor, dirty);
+  }
+  /// Applies an access to a present line; returns whether it was a hit.
+  bool present(const LineAccess& a, std::uint32_t& valid, std::uint32_t& dirty) {
+    if (a.write) {
+      valid |= a.sectors;
+      dirty |= a.sectors;
+      hit(a);
+      return true;
+    }
+    const std::uint32_t missing = a.sectors & ~valid;
+    if (missing == 0) {
+      hit(a);
+      return true;
+    }
+    miss(a);
+    fetch(a.tensor, missing);
+    valid |= missing;
+    return false;
+  }
+  /// Fills a newly allocated line.
+  void fill(const LineAccess& a, std::uint32_t& valid, std::uint32_t& dirty) {
+    miss(a);
+    valid = a.sectors;
+    dirty = a.write ? a.sectors : 0;
+    if (!a.write) fetch(a.tensor, a.sectors);
+  }
+};
+
+}  // namespace
+
+void CacheConfig::validate() const {
+  if (!std::has_single_bit(line_bytes) || !std::has_single_bit(sector_bytes) || sector_bytes > line_bytes ||
+      line_bytes / sector_bytes > 32)
+    throw InputError("cache line and sector sizes must be powers of two with 1 to 32 sectors a line");
+  if (capacity_bytes == 0 || capacity_bytes % line_bytes != 0)
+    throw InputError("cache capacity " + std::to_string(capacity_bytes) + " B is not a positive number of " +
+                     std::to_string(line_bytes) + "-byte lines");
+  if (ways != 0 && (lines() % ways != 0 || lines() < ways))
+    throw InputError("cache of " + std::to_string(lines()) + " lines is not a whole number of " +
+                     std::to_string(ways) + "-way sets");
+}
+
+LruCache::LruCache(const CacheConfig& cfg, std::vector<TensorRange> tensors)
+    : cfg_(cfg), fully_(cfg.ways == 0), stats_(empty_stats(tensors)) {
+  cfg_.validate();
+  sets_ = cfg_.sets();
+  ways_ = fully_ ? cfg_.lines() : cfg_.ways;
+  ways_store_.resize(sets_ * ways_);
+  if (fully_) {
+    prev_.assign(ways_, kNone);
+    next_.assign(ways_, kNone);
+    std::uint64_t cap = std::bit_ceil(ways_ * 2 + 16);
+    index_keys_.assign(cap, kNone);
+    index_vals_.assign(cap, 0);
+    index_mask_ = cap - 1;
+  }
+}
+
+std::uint64_t LruCache::find(std::uint64_t line) const {
+  for (std::uint64_t i = (line * 0x9E3779B97F4A7C15ull) & index_mask_;; i = (i + 1) & index_mask_) {
+    if (index_keys_[i] == line) return index_vals_[i];
+    if (index_keys_[i] == kNone) return kNone;
+  }
+}
+
+void LruCache::index_put(std::uint64_t line, std::uint64_t way) {
+  std::uint64_t i = (line * 0x9E3779B97F4A7C15ull) & index_mask_;
+  while (index_keys_[i] != kNone && index_keys_[i] != line) i = (i + 1) & index_mask_;
+  index_keys_[i] = line;
+  index_vals_[i] = way;
+}
+
+void LruCache::index_erase(std::uint64_t line) {
+  std::uint64_t i = (line * 0x9E3779B97F4A7C15ull) & index_mask_;
+  while (index_keys_[i] != line) {
+    if (index_keys_[i] == kNone) return;
+    i = (i + 1) & index_mask_;
+  }
+  // Backward-shift deletion keeps probe sequences intact without tombstones.
+  std::uint64_t j = i;
+  for (;;) {
+    j = (j + 1) & index_mask_;
+    if (index_keys_[j] == kNone) break;
+    const std::uint64_t home = (index_keys_[j] * 0x9E3779B97F4A7C15ull) & index_mask_;
+    const bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (between) continue;
+    index_keys_[i] = index_keys_[j];
+    index_vals_[i] = index_vals_[j];
+    i = j;
+  }
+  index_keys_[i] = kNone;
+}
+
+void LruCache::list_unlink(std::uint64_t w) {
+  if (prev_[w] != kNone) next_[prev_[w]] = next_[w]; else head_ = next_[w];
+  if (next_[w] != kNone) prev_[next_[w]] = prev_[w]; else tail_ = prev_[w];
+  prev_[w] = next_[w] = kNone;
+}
+
+void LruCache::list_push_front(std::uint64_t w) {
+  prev_[w] = kNone;
+  next_[w] = head_;
+  if (head_ != kNone) prev_[head_] = w;
+  head_ = w;
+  if (tail_ == kNone) tail_ = w;
+}
+
+void LruCache::evict(Way& w) {
+  Accounting acc{stats_, cfg_.sector_bytes};
+  acc.evicted(w.tensor, w.dirty);
+  w.line = kNone;
+  w.valid = w.dirty = 0;
+}
+
+void LruCache::access(const LineAccess& a) {
+  Accounting acc{stats_, cfg_.sector_bytes};
+  ++clock_;
+  if (fully_) {
+    const std::uint64_t w = find(a.line);
+    if (w != kNone) {
+      Way& way = ways_store_[w];
+      acc.present(a, way.valid, way.dirty);
+      list_unlink(w);
+      list_push_front(w);
+      return;
+    }
+    std::uint64_t slot;
+    if (used_ < ways_) {
+      slot = used_++;
+    } else {
+      slot = tail_;
+      list_unlink(slot);
+      index_erase(ways_store_[slot].line);
+      evict(ways_store_[slot]);
+    }
+    Way& way = ways_store_[slot];
+    way.line = a.line;
+    way.tensor = a.tensor;
+    acc.fill(a, way.valid, way.dirty);
+    index_put(a.line, slot);
+    list_push_front(slot);
+    return;
+  }
+  Way* set = &ways_store_[(a.line % sets_) * ways_];
+  Way* victim = set;
+  for (std::uint64_t i = 0; i < ways_; ++i) {
+    Way& w = set[i];
+    if (w.line == a.line) {
+      acc.present(a, w.valid, w.dirty);
+      w.last_use = clock_;
+      return;
+    }
+    if (victim->line != kNone && (w.line == kNone || w.last_use < victim->last_use)) victim = &w;
+  }
+  if (victim->line != kNone) evict(*victim);
+  victim->line = a.line;
+  victim->tensor = a.tensor;
+  victim->last_use = clock_;
+  acc.fill(a, victim->valid, victim->dirty);
+}
+
+void LruCache::flush() {
+  Accounting acc{stats_, cfg_.sector_bytes};
+  for (auto& w : ways_store_)
+    if (w.line != kNone && w.dirty) {
+      acc.write_back(w.tensor, w.dirty);
+      w.dirty = 0;
+    }
+}
+
+CacheStats simulate_lru(const CacheConfig& cfg, std::span<const LineAccess> trace, std::vector<TensorRange> tensors,
+                        bool flush_at_end) {
+  LruCache c(cfg, std::move(tensors));
+  for (const auto& a : trace) c.access(a);
+  if (flush_at_end) c.flush();
+  return c.stats();
+}
+
+CacheStats simulate_lru(const CacheConfig& cfg, const LineTrace& trace, bool flush_at_end) {
+  return simulate_lru(cfg, trace.accesses(), trace.tensors(), flush_at_end);
+}
+
+CacheStats simulate_belady(const CacheConfig& cfg, std::span<const LineAccess> trace,
+                           std::vector<TensorRange> tensors, bool flush_at_end) {
+  cfg.validate();
+  CacheStats stats = empty_stats(tensors);
+  Accounting acc{stats, cfg.sector_bytes};
+  const std::uint64_t n = trace.size();
+  std::uint64_t max_line = 0;
+  for (const auto& a : trace) max_line = std::max(max_line, a.line);
+  // next_use[i]: index of the next access to the same line, n if none.
+  std::vector<std::uint64_t> next_use(n), upcoming(n ? max_line + 1 : 0, n);
+  for (std::uint64_t i = n; i-- > 0;) {
+    next_use[i] = upcoming[trace[i].line];
+    upcoming[trace[i].line] = i;
+  }
+  struct Way {
+    std::uint64_t line = kNone, next = 0;
+    std::uint32_t valid = 0, dirty = 0;
+    std::uint16_t tensor = 0;
+  };
+  auto evict = [&](Way& w) {
+    acc.evicted(w.tensor, w.dirty);
+    w.line = kNone;
+  };
+
+  if (cfg.ways == 0) {
+    const std::uint64_t capacity = cfg.lines();
+    std::vector<std::uint64_t> slot_of(n ? max_line + 1 : 0, kNone);
+    std::vector<Way> ways;
+    ways.reserve(std::min<std::uint64_t>(capacity, n));
+    std::priority_queue<std::pair<std::uint64_t, std::uint64_t>> heap;  // (next use, slot), lazily invalidated
+    std::vector<std::uint64_t> free_slots;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const auto& a = trace[i];
+      std::uint64_t s = slot_of[a.line];
+      if (s != kNone) {
+        acc.present(a, ways[s].valid, ways[s].dirty);
+      } else {
+        if (ways.size() < capacity) {
+          s = ways.size();
+          ways.emplace_back();
+        } else {
+          for (;;) {  // the farthest next use among present lines
+            auto [nu, vs] = heap.top();
+            heap.pop();
+            if (ways[vs].line != kNone && ways[vs].next == nu) {
+              s = vs;
+              break;
+            }
+          }
+          slot_of[ways[s].line] = kNone;
+          evict(ways[s]);
+        }
+        ways[s].line = a.line;
+        ways[s].tensor = a.tensor;
+        acc.fill(a, ways[s].valid, ways[s].dirty);
+        slot_of[a.line] = s;
+      }
+      ways[s].next = next_use[i];
+      heap.emplace(next_use[i], s);
+    }
+    if (flush_at_end)
+      for (auto& w : ways)
+        if (w.line != kNone && w.dirty) acc.write_back(w.tensor, w.dirty);
+    return stats;
+  }
+
+  const std::uint64_t sets = cfg.sets(), nways = cfg.ways;
+  std::vector<Way> store(sets * nways);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto& a = trace[i];
+    Way* set = &store[(a.line % sets) * nways];
+    Way* hit = nullptr;
+    Way* victim = set;
+    for (std::uint64_t k = 0; k < nways; ++k) {
+      Way& w = set[k];
+      if (w.line == a.line) {
+        hit = &w;
+        break;
+      }
+      if (victim->line != kNone && (w.line == kNone || w.next > victim->next)) victim = &w;
+    }
+    if (hit) {
+      acc.present(a, hit->valid, hit->dirty);
+      hit->next = next_use[i];
+      continue;
+    }
+    if (victim->line != kNone) evict(*victim);
+    victim->line = a.line;
+    victim->tensor = a.tensor;
+    victim->next = next_use[i];
+    acc.fill(a, victim->valid, victim->dirty);
+  }
+  if (flush_at_end)
+    for (auto& w : store)
+      if (w.line != kNone && w.dirty) acc.write_back(w.tensor, w.dirty);
+  return stats;
+}
+
+}  // namespace iolab::sim::cache

@@ -1,0 +1,185 @@
+// The cache level: LRU and Belady replacement, sectors, write-back, per-tensor
+// counters, Mattson stack distances, and the Sleator-Tarjan relation.
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <random>
+
+#include "iolab/sim/attention/simulate.hpp"
+#include "iolab/sim/cache/cache_model.hpp"
+#include "iolab/sim/cache/line_trace.hpp"
+#include "iolab/sim/cache/stack_distance.hpp"
+#include "iolab/sim/errors.hpp"
+#include "iolab/sim/machine.hpp"
+
+using namespace iolab::sim;
+using namespace iolab::sim::cache;
+
+namespace {
+
+std::vector<TensorRange> one_tensor() { return {{"T", 0, 1 << 30}}; }
+
+std::vector<LineAccess> reads(std::initializer_list<std::uint64_t> lines) {
+  std::vector<LineAccess> t;
+  for (auto l : lines) t.push_back({l, 1u, 0, false});
+  return t;
+}
+
+/// Random traces with locality: a working set that drifts, some writes.
+std::vector<LineAccess> random_trace(std::uint64_t seed, std::size_t n, std::uint64_t universe) {
+  std::mt19937_64 rng(seed);
+  std::vector<LineAccess> t;
+  std::uint64_t base = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rng() % 50 == 0) base = rng() % universe;
+    const std::uint64_t line = (base + rng() % (1 + universe / 4)) % universe;
+    t.push_back({line, 1u, static_cast<std::uint16_t>(line % 2), rng() % 5 == 0});
+  }
+  return t;
+}
+
+CacheConfig cfg(std::uint64_t lines, std::uint32_t ways, std::uint32_t line_bytes = 64, std::uint32_t sector = 64) {
+  CacheConfig c;
+  c.line_bytes = line_bytes;
+  c.sector_bytes = sector;
+  c.capacity_bytes = lines * line_bytes;
+  c.ways = ways;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("LRU and Belady on a textbook sequence", "[cache]") {
+  // 3 lines, fully associative; classic reference string.
+  const auto t = reads({1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5});
+  const auto lru = simulate_lru(cfg(3, 0), t, one_tensor());
+  const auto opt = simulate_belady(cfg(3, 0), t, one_tensor());
+  CHECK(lru.misses == 10);
+  CHECK(opt.misses == 7);
+  CHECK(lru.hits + lru.misses == 12);
+  CHECK(opt.evictions == 4);
+  // Same sequence, 4 lines: Belady's anomaly does not affect LRU (a stack algorithm).
+  CHECK(simulate_lru(cfg(4, 0), t, one_tensor()).misses == 8);
+  CHECK(simulate_belady(cfg(4, 0), t, one_tensor()).misses == 6);
+}
+
+TEST_CASE("set-associative LRU maps lines to sets", "[cache]") {
+  // 2 sets x 1 way: lines 0 and 2 conflict, 1 does not.
+  const auto t = reads({0, 2, 0, 1, 1, 2});
+  const auto s = simulate_lru(cfg(2, 1), t, one_tensor());
+  CHECK(s.misses == 5);
+  CHECK(s.hits == 1);
+  // Fully associative with 2 lines: 0,2 miss, 0 hit, 1 miss (evicts 2), 1 hit, 2 miss.
+  CHECK(simulate_lru(cfg(2, 0), t, one_tensor()).misses == 4);
+}
+
+TEST_CASE("sectors are fetched on demand and dirty sectors written back", "[cache]") {
+  CacheConfig c = cfg(2, 0, 128, 32);
+  std::vector<LineAccess> t{
+      {0, 0b0001, 0, false},  // miss, fetch 1 sector
+      {0, 0b0011, 0, false},  // present but sector 1 missing: miss, fetch 1
+      {0, 0b0011, 0, false},  // hit
+      {1, 0b1111, 1, true},   // write miss: allocate, no fetch, 4 dirty sectors
+      {2, 0b0001, 0, false},  // miss, evicts line 0 (clean)
+      {3, 0b0001, 0, false},  // miss, evicts line 1 (4 dirty sectors written back)
+  };
+  std::vector<TensorRange> ts{{"A", 0, 1024}, {"B", 1024, 1024}};
+  const auto s = simulate_lru(c, t, ts);
+  CHECK(s.hits == 1);
+  CHECK(s.misses == 5);
+  CHECK(s.hbm_read_bytes == 4 * 32);
+  CHECK(s.hbm_write_bytes == 4 * 32);
+  CHECK(s.tensors[1].hbm_write_bytes == 128);
+  CHECK(s.tensors[1].evictions == 1);
+  CHECK(s.tensors[0].evictions == 1);
+  const auto f = simulate_lru(c, t, ts, /*flush_at_end=*/true);
+  CHECK(f.hbm_write_bytes == 128);  // lines 2, 3 are clean
+  const auto b = simulate_belady(c, t, ts);
+  CHECK(b.hbm_read_bytes == s.hbm_read_bytes);
+}
+
+TEST_CASE("Mattson stack distances give LRU misses at every size", "[cache]") {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    const auto t = random_trace(seed, 5000, 300);
+    const StackDistances sd(t);
+    CHECK(sd.accesses() == t.size());
+    for (std::uint64_t lines : {1, 2, 7, 16, 50, 100, 299, 300, 1000}) {
+      INFO("seed " << seed << " lines " << lines);
+      CHECK(sd.lru_misses(lines) == simulate_lru(cfg(lines, 0), t, {{"a", 0, 1}, {"b", 0, 1}}).misses);
+    }
+    CHECK(sd.lru_misses(1'000'000) == sd.cold_misses());
+  }
+}
+
+TEST_CASE("Sleator-Tarjan: LRU misses at 2M <= 2 x OPT misses at M", "[cache]") {
+  int checked = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto t = random_trace(seed, 3000, 40 + 20 * seed);
+    const std::vector<TensorRange> ts{{"a", 0, 1}, {"b", 0, 1}};
+    for (std::uint64_t M : {1, 2, 4, 8, 16, 32}) {
+      const auto opt = simulate_belady(cfg(M, 0), t, ts).misses;
+      const auto lru2 = simulate_lru(cfg(2 * M, 0), t, ts).misses;
+      INFO("seed " << seed << " M " << M << " LRU(2M) " << lru2 << " OPT(M) " << opt);
+      CHECK(lru2 <= 2 * opt);
+      CHECK(opt <= simulate_lru(cfg(M, 0), t, ts).misses);  // OPT is optimal
+      ++checked;
+    }
+  }
+  CHECK(checked == 120);
+}
+
+TEST_CASE("Belady is never worse than LRU, set-associative too", "[cache]") {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    const auto t = random_trace(seed, 4000, 500);
+    const std::vector<TensorRange> ts{{"a", 0, 1}, {"b", 0, 1}};
+    for (std::uint32_t ways : {1u, 2u, 4u, 8u}) {
+      const auto c = cfg(64, ways);
+      CHECK(simulate_belady(c, t, ts).misses <= simulate_lru(c, t, ts).misses);
+    }
+  }
+}
+
+TEST_CASE("a flash2 trace: Q, K, V are read from HBM once when the cache holds them", "[cache]") {
+  AttentionProblem p;
+  p.algo = "flash2";
+  p.N = 512;
+  p.d = 64;
+  p.M = 20000;
+  LineTrace trace(128, 32);
+  SimOptions o;
+  o.observer = &trace;
+  const auto r = simulate(p, o);
+  REQUIRE(trace.tensors().size() == 5);
+  // Bytes requested of Q, K, V (rows of 128 B, sector-aligned) equal the
+  // simulator's counts times 2 (fp16). (L's 4-byte rows straddle sectors.)
+  std::uint64_t requested = 0;
+  for (const auto& a : trace.accesses())
+    if (a.tensor < 3) requested += static_cast<std::uint64_t>(std::popcount(a.sectors)) * 32;
+  CHECK(requested == 2 * (r.tensors[0].reads_elems + r.tensors[1].reads_elems + r.tensors[2].reads_elems));
+  // A 4 MiB, 16-way cache holds Q, K, V (64 KiB each): DRAM reads are compulsory only.
+  CacheConfig big;
+  big.capacity_bytes = 4 << 20;
+  const auto s = simulate_lru(big, trace, /*flush_at_end=*/true);
+  CHECK(s.hbm_read_bytes == 3ull * 512 * 64 * 2);
+  CHECK(s.hbm_write_bytes == 512ull * 64 * 2 + 512 * 4);  // O and L written back once
+  CHECK(s.tensors[1].name == "K");
+  CHECK(s.tensors[1].misses == 512ull * 64 * 2 / 128);  // each K line missed once
+  // A tiny cache re-reads K and V from HBM on every pass.
+  CacheConfig tiny;
+  tiny.capacity_bytes = 16 * 1024;
+  tiny.ways = 4;
+  const auto small = simulate_lru(tiny, trace);
+  CHECK(small.hbm_read_bytes > 2 * s.hbm_read_bytes);
+}
+
+TEST_CASE("bad cache geometry is refused", "[cache]") {
+  CacheConfig c;
+  c.capacity_bytes = 1000;
+  CHECK_THROWS_AS(c.validate(), InputError);
+  c.capacity_bytes = 128 * 24;
+  c.ways = 16;
+  CHECK_THROWS_AS(c.validate(), InputError);
+  c.line_bytes = 96;
+  CHECK_THROWS_AS(c.validate(), InputError);
+  CHECK_THROWS_AS(LineTrace(128, 2), InputError);
+}
