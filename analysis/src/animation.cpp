@@ -355,11 +355,12 @@ class Renderer {
       for (std::int64_t r : row_cuts_[i]) s.line(b.x0, b.y0 + r * cell_, b.x1, b.y0 + r * cell_, "#707070", 1.2);
       for (std::int64_t c : col_cuts_[i]) s.line(b.x0 + c * cell_, b.y0, b.x0 + c * cell_, b.y1, "#707070", 1.2);
       s.outline(b, "#000000", 1.5);
-      s.text((b.x0 + b.x1) / 2, b.y0 - 22, t.name, "center", 12, "#000000");
-      s.text((b.x0 + b.x1) / 2, b.y0 - 8, std::to_string(t.rows) + "x" + std::to_string(t.cols), "center", 8,
-             "#555555");
-      s.text((b.x0 + b.x1) / 2, b.y1 + 13, "r " + std::to_string(per_tensor[i].first), "center", 9, "#b00020");
-      s.text((b.x0 + b.x1) / 2, b.y1 + 26, "w " + std::to_string(per_tensor[i].second), "center", 9, "#1d4ed8");
+      // Above each tensor: name, shape, and its running read / write counts.
+      const double cx = (b.x0 + b.x1) / 2;
+      s.text(cx, b.y0 - 40, t.name, "center", 12, "#000000");
+      s.text(cx, b.y0 - 27, std::to_string(t.rows) + "x" + std::to_string(t.cols), "center", 8, "#555555");
+      s.text(cx - 3, b.y0 - 10, "r" + std::to_string(per_tensor[i].first), "right", 8, "#b00020");
+      s.text(cx + 3, b.y0 - 10, "w" + std::to_string(per_tensor[i].second), "left", 8, "#1d4ed8");
     }
 
     // SRAM bar: live tiles in allocation order, scaled to max(M, in use).
@@ -398,7 +399,7 @@ class Renderer {
     if (current_tile) {
       s.outline(*current_tile, colour, 3.5);
       const Box& tb = boxes_[static_cast<std::size_t>(ev.tensor)];
-      const double ax = (rb.x0 + rb.x1) / 2, ay = tb.y1 + 34;  // below the tensor's counters
+      const double ax = (rb.x0 + rb.x1) / 2, ay = tb.y1 + 4;  // just below the tensor
       const double tx = (current_tile->x0 + current_tile->x1) / 2;
       if (load)
         s.arrow(ax, ay, tx, by0 - 2, colour);
@@ -422,7 +423,7 @@ class Renderer {
  private:
   void layout() {
     const double W = opts_.width, H = opts_.height;
-    const double gap = 26, top = 70, bottom = H - 205;
+    const double gap = 30, top = 96, bottom = H - 200;
     std::int64_t total_cols = 0, max_rows = 1;
     for (const auto& t : trace_.tensors) {
       total_cols += t.cols;
