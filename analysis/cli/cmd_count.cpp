@@ -1,5 +1,8 @@
 // iolab count: one configuration, simulated and set against its closed form
-// and its Theta bound, as a table or as JSON.
+// and its Theta bound, as a table or as JSON. --pass picks the forward, the
+// backward or both; --causal masks keys after the query; --batch and --heads
+// scale the per-head counts to the whole layer (each head is an independent
+// problem of the same shape, so totals are per-head counts times B*H).
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,28 +27,58 @@ struct CountOptions {
   bool json = false;
   bool verify = false;
   std::uint64_t seed = 1;
+  std::string pass = "fwd";
+  bool causal = false;
+  std::int64_t batch = 1, heads = 1;
 };
 
-constexpr std::int64_t kMaxVerifyN = 4096;
-const char* kStatsNote = "l, m and L (softmax statistics, log-sum-exp) are stored in fp32 whatever the input dtype";
+struct Totals {
+  sim::count_t reads, writes, bytes;
+};
 
-nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_note) {
+Totals totals(const analysis::Evaluation& e, std::int64_t batch, std::int64_t heads) {
+  const auto bh = sim::checked_mul(static_cast<sim::count_t>(batch), static_cast<sim::count_t>(heads), "batch*heads");
+  return {sim::checked_mul(e.sim.reads_elems, bh, "total HBM reads"),
+          sim::checked_mul(e.sim.writes_elems, bh, "total HBM writes"),
+          sim::checked_mul(e.sim.hbm_bytes, bh, "total HBM bytes")};
+}
+
+constexpr std::int64_t kMaxVerifyN = 4096;
+const char* kStatsNote =
+    "l, m and L (softmax statistics, log-sum-exp) and D (rowsum(dO o O), backward) are stored in fp32 whatever the "
+    "input dtype";
+
+nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_note, const CountOptions& o) {
   const auto& p = e.sim.plan;
   nlohmann::json j;
   j["algo"] = p.algo;
+  j["pass"] = sim::name_of(p.pass);
+  j["causal"] = p.causal;
   j["N"] = p.N;
   j["d"] = p.d;
   j["dtype"] = sim::name_of(p.dtype);
-  j["tiling"] = p.algo == "standard" ? "-" : std::string(sim::name_of(p.tiling));
+  j["tiling"] = sim::single_tiling(p.algo) ? "-" : std::string(sim::name_of(p.tiling));
   j["M_elems"] = p.M;
   j["M_bytes"] = p.M * sim::bytes_of(p.dtype);
   j["Br"] = p.br;
   j["Bc"] = p.bc;
+  if (sim::has_backward(p.pass) && p.bwd_br > 0) {
+    j["bwd_Br"] = p.bwd_br;
+    j["bwd_Bc"] = p.bwd_bc;
+  }
+  if (p.bd > 0) j["Bd"] = p.bd;
   j["hbm_reads"] = e.sim.reads_elems;
   j["hbm_writes"] = e.sim.writes_elems;
   j["hbm_accesses"] = e.sim.reads_elems + e.sim.writes_elems;
   j["hbm_bytes"] = e.sim.hbm_bytes;
-  j["units"] = {{"counts", "elements"}, {"hbm_bytes", "bytes"}};
+  j["units"] = {{"counts", "elements"}, {"hbm_bytes", "bytes"}, {"total_hbm_bytes", "bytes"}};
+  const Totals t = totals(e, o.batch, o.heads);
+  j["batch"] = o.batch;
+  j["heads"] = o.heads;
+  j["total_hbm_reads"] = t.reads;
+  j["total_hbm_writes"] = t.writes;
+  j["total_hbm_accesses"] = t.reads + t.writes;
+  j["total_hbm_bytes"] = t.bytes;
   nlohmann::json per = nlohmann::json::object();
   for (const auto& t : e.sim.tensors)
     per[t.name] = {{"reads", t.reads_elems},       {"writes", t.writes_elems},
@@ -56,7 +89,13 @@ nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_
                       {"writes", e.closed.writes},
                       {"bytes", e.closed.bytes},
                       {"matches_simulation", e.closed_form_matches}};
-  j["bound"] = {{"formula", e.bound.formula}, {"value", e.bound.value}, {"ratio", e.bound.ratio}};
+  j["bound"] = {{"formula", e.bound.formula},
+                {"value", e.bound.value},
+                {"ratio", e.bound.ratio},
+                {"regime", e.bound.regime},
+                {"lower_formula", e.bound.lower_formula},
+                {"lower_value", e.bound.lower_value},
+                {"lower_ratio", e.bound.lower_ratio}};
   j["peak_sram_elems"] = e.sim.peak_sram_elems;
   j["working_set_elems"] = p.working_set;
   j["working_set_fits"] = e.sim.peak_sram_elems <= p.M;
@@ -67,23 +106,39 @@ nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_
                             {"softmax_rows", p.softmax_rows},
                             {"softmax_chunk", p.softmax_chunk},
                             {"softmax_passes", p.softmax_passes}};
-  if (e.sim.error) j["verify"] = {{"rel_error", e.sim.error->rel_frobenius}, {"max_abs_error", e.sim.error->max_abs}};
+  if (e.sim.error) {
+    j["verify"] = {{"rel_error", e.sim.error->rel_frobenius}, {"max_abs_error", e.sim.error->max_abs}};
+    nlohmann::json per_out = nlohmann::json::object();
+    for (const auto& x : e.sim.errors)
+      per_out[x.tensor] = {{"rel_error", x.stats.rel_frobenius}, {"max_abs_error", x.stats.max_abs}};
+    j["verify"]["per_output"] = per_out;
+  }
   j["notes"] = {kStatsNote};
   if (!preset_note.empty()) j["notes"].push_back(preset_note);
   return j;
 }
 
-void print_table(const analysis::Evaluation& e, std::ostream& os) {
+void print_table(const analysis::Evaluation& e, std::ostream& os, const CountOptions& o) {
   const auto& p = e.sim.plan;
-  os << p.algo << ": N=" << p.N << ", d=" << p.d << ", " << sim::name_of(p.dtype) << ", M=" << grouped(p.M)
+  os << p.algo << " (" << (p.pass == sim::Pass::fwd ? "forward" : p.pass == sim::Pass::bwd ? "backward" : "forward + backward")
+     << (p.causal ? ", causal" : "") << "): N=" << p.N << ", d=" << p.d << ", " << sim::name_of(p.dtype) << ", M=" << grouped(p.M)
      << " elements (" << sim::format_bytes(p.M * sim::bytes_of(p.dtype)) << ")";
-  if (p.algo != "standard") os << ", tiling " << sim::name_of(p.tiling) << (p.explicit_blocks ? " (explicit)" : "");
+  if (!sim::single_tiling(p.algo))
+    os << ", tiling " << sim::name_of(p.tiling) << (p.explicit_blocks ? " (explicit)" : "");
   os << "\n";
   if (p.algo == "standard")
     os << "GEMM tile t=" << p.gemm_tile << " (S tile " << p.br << "x" << p.bc << "), softmax "
        << p.softmax_rows << " row(s) x " << p.softmax_chunk << " columns, " << p.softmax_passes << " pass(es)\n";
+  else if (p.algo == "flash_dtile")
+    os << "blocks B_r=" << p.br << ", B_c=" << p.bc << ", head-dimension chunk B_d=" << p.bd << "\n";
+  else if (p.pass == sim::Pass::fwdbwd)
+    os << "blocks: forward B_r=" << p.br << ", B_c=" << p.bc << "; backward B_r=" << p.bwd_br << ", B_c=" << p.bwd_bc
+       << "\n";
   else
     os << "blocks B_r=" << p.br << ", B_c=" << p.bc << "\n";
+  if (p.algo == "standard" && sim::has_backward(p.pass))
+    os << "backward dS stage " << p.dsoftmax_rows << " row(s) x " << p.dsoftmax_chunk << " columns, "
+       << p.dsoftmax_passes << " pass(es)\n";
   os << "\n";
   Table t({"tensor", "dtype", "reads (elems)", "writes (elems)", "bytes"});
   for (const auto& x : e.sim.tensors)
@@ -94,13 +149,22 @@ void print_table(const analysis::Evaluation& e, std::ostream& os) {
   os << "\nclosed form:  reads " << grouped(e.closed.reads) << ", writes " << grouped(e.closed.writes) << ", bytes "
      << grouped(e.closed.bytes) << (e.closed_form_matches ? "  (equals the simulation)" : "  (MISMATCH)") << "\n";
   os << "bound:        " << e.bound.formula << " = " << sci(e.bound.value) << " elements; count/bound = "
-     << fixed(e.bound.ratio, 3) << "\n";
+     << fixed(e.bound.ratio, 3) << "  (regime " << e.bound.regime << ")\n";
+  os << "lower bound:  " << e.bound.lower_formula << " = " << sci(e.bound.lower_value)
+     << " elements for exact attention when " << e.bound.regime << "; count/lower = " << fixed(e.bound.lower_ratio, 3)
+     << "\n";
   os << "SRAM:         peak " << grouped(e.sim.peak_sram_elems) << " of M = " << grouped(p.M) << " elements"
      << (e.sim.peak_sram_elems <= p.M ? "" : "  (the paper tiling's working set exceeds M)") << "\n";
   os << "transfers:    " << grouped(e.sim.transfers) << " tile loads and stores\n";
-  if (e.sim.error)
-    os << "verified:     relative error " << sci(e.sim.error->rel_frobenius) << ", max abs error "
-       << sci(e.sim.error->max_abs) << " against the float64 reference\n";
+  for (const auto& x : e.sim.errors)
+    os << "verified:     " << x.tensor << ": relative error " << sci(x.stats.rel_frobenius) << ", max abs error "
+       << sci(x.stats.max_abs) << " against the float64 reference\n";
+  if (o.batch * o.heads > 1) {
+    const Totals t = totals(e, o.batch, o.heads);
+    os << "totals:       batch " << o.batch << " x heads " << o.heads << ": reads " << grouped(t.reads) << ", writes "
+       << grouped(t.writes) << " elements, " << grouped(t.bytes) << " bytes (" << sci(static_cast<double>(t.bytes))
+       << ")\n";
+  }
   os << "note:         " << kStatsNote << "\n";
 }
 
@@ -114,6 +178,10 @@ void run(const CountOptions& o) {
   p.tiling = sim::parse_tiling(o.tiling);
   p.br = o.br;
   p.bc = o.bc;
+  p.pass = sim::parse_pass(o.pass);
+  p.causal = o.causal;
+  if (o.batch < 1) throw sim::InputError("--batch must be at least 1, got " + std::to_string(o.batch));
+  if (o.heads < 1) throw sim::InputError("--heads must be at least 1, got " + std::to_string(o.heads));
   const auto plan = sim::algorithm(p.algo).plan(p);
   if (o.verify && p.N > kMaxVerifyN)
     throw sim::InputError("--verify holds float64 values in memory and supports N <= " + std::to_string(kMaxVerifyN) +
@@ -122,10 +190,11 @@ void run(const CountOptions& o) {
   if (!e.closed_form_matches) throw std::logic_error("internal error: closed form differs from the simulation");
   std::string preset_note;
   if (o.machine.sram.empty() && o.machine.sram_elems.empty()) preset_note = "M taken from preset " + o.machine.preset;
+  const auto json = to_json(e, preset_note, o);  // computes the totals: overflow is refused before printing
   if (o.json)
-    std::cout << to_json(e, preset_note).dump(2) << "\n";
+    std::cout << json.dump(2) << "\n";
   else
-    print_table(e, std::cout);
+    print_table(e, std::cout, o);
 }
 
 }  // namespace
@@ -133,7 +202,13 @@ void run(const CountOptions& o) {
 void register_count(CLI::App& app) {
   auto o = std::make_shared<CountOptions>();
   auto* cmd = app.add_subcommand("count", "Simulate one configuration: HBM traffic per tensor, closed form, bound");
-  cmd->add_option("--algo", o->algo, "Algorithm: standard, flash1, flash2")->capture_default_str();
+  cmd->add_option("--algo", o->algo, "Algorithm: standard, flash1, flash2, flash_dtile (see `iolab count --help`)")
+      ->capture_default_str();
+  cmd->add_option("--pass", o->pass, "Pass: fwd, bwd (backward alone) or fwdbwd (forward then backward)")
+      ->capture_default_str();
+  cmd->add_flag("--causal", o->causal, "Causal mask: blocks entirely above the diagonal are skipped");
+  cmd->add_option("--batch", o->batch, "Batch size B: totals are per-head counts times B*H")->capture_default_str();
+  cmd->add_option("--heads", o->heads, "Attention heads H: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--N", o->N, "Sequence length N (rows of Q, K, V)")->required();
   cmd->add_option("--d", o->d, "Head dimension d")->required();
   add_machine_options(cmd, o->machine, /*lists=*/false);
@@ -142,7 +217,8 @@ void register_count(CLI::App& app) {
   cmd->add_option("--br", o->br, "Explicit B_r (rows of a Q block), with --bc; capacity-checked");
   cmd->add_option("--bc", o->bc, "Explicit B_c (rows of a K/V block), with --br; capacity-checked");
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
-  cmd->add_flag("--verify", o->verify, "Also compute in float64 and compare O with the reference (N <= 4096)");
+  cmd->add_flag("--verify", o->verify,
+                "Also compute in float64 and compare O (and dQ, dK, dV) with the reference (N <= 4096)");
   cmd->add_option("--seed", o->seed, "Seed of the random inputs for --verify")->capture_default_str();
   cmd->callback([o] { run(*o); });
 }

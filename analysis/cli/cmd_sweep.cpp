@@ -23,6 +23,9 @@ struct SweepOptions {
   std::string out, plot, x;
   unsigned threads = 0;
   bool quiet = false;
+  std::string passes = "fwd";
+  bool causal = false;
+  bool lower_bound = false;
 };
 
 void run(const SweepOptions& o) {
@@ -40,6 +43,9 @@ void run(const SweepOptions& o) {
   spec.dtype = resolve_dtype(o.machine);
   spec.Ms = resolve_M_list(o.machine, spec.dtype);
   spec.threads = o.threads;
+  spec.passes.clear();
+  for (auto s : analysis::split_words(o.passes)) spec.passes.push_back(sim::parse_pass(s));
+  spec.causal = o.causal;
   analysis::PlotAxis axis = spec.Ms.size() > 1 || spec.Ns.size() == 1 ? analysis::PlotAxis::M : analysis::PlotAxis::N;
   if (o.x == "M")
     axis = analysis::PlotAxis::M;
@@ -75,7 +81,9 @@ void run(const SweepOptions& o) {
   if (!o.plot.empty()) {
     analysis::PlotOptions po;
     po.x = axis;
-    po.title = "HBM accesses of attention (" + std::string(sim::name_of(spec.dtype)) + ")";
+    po.title = "HBM accesses of attention (" + std::string(sim::name_of(spec.dtype)) + (spec.causal ? ", causal" : "") +
+               ")";
+    po.lower_bound_lines = o.lower_bound;
     analysis::plot_sweep(outcome.rows, o.plot, po);
     (o.out.empty() ? std::cerr : std::cout) << "wrote " << o.plot << "\n";
   }
@@ -86,7 +94,12 @@ void run(const SweepOptions& o) {
 void register_sweep(CLI::App& app) {
   auto o = std::make_shared<SweepOptions>();
   auto* cmd = app.add_subcommand("sweep", "Simulate a grid of configurations and write CSV (and a plot)");
-  cmd->add_option("--algo", o->algos, "Algorithms, comma-separated")->capture_default_str();
+  cmd->add_option("--algo", o->algos, "Algorithms, comma-separated: standard, flash1, flash2, flash_dtile")
+      ->capture_default_str();
+  cmd->add_option("--pass", o->passes, "Passes, comma-separated: fwd, bwd, fwdbwd")->capture_default_str();
+  cmd->add_flag("--causal", o->causal, "Causal mask for every configuration");
+  cmd->add_flag("--lower-bound", o->lower_bound,
+                "With --plot: also draw the regime's lower bound (N^2 d^2/M if M >= d^2, N^2 d/sqrt(M) if M < d^2)");
   cmd->add_option("--tiling", o->tilings, "Tilings, comma-separated: fit, paper")->capture_default_str();
   cmd->add_option("--N", o->Ns, "Sequence lengths: list and/or ranges, e.g. 512:65536:x2,1000")->required();
   cmd->add_option("--d", o->ds, "Head dimensions, e.g. 64,128")->required();

@@ -1,6 +1,7 @@
 #include "sweep_report.hpp"
 
 #include "iolab/analysis/series_fit.hpp"
+#include "iolab/sim/attention/algorithm.hpp"
 #include "iolab/sim/units.hpp"
 #include "table.hpp"
 
@@ -12,7 +13,7 @@ void print_rows(const std::vector<analysis::SweepRow>& rows, std::ostream& os) {
   for (const auto& r : rows) {
     const auto& e = r.eval;
     const auto& p = e.sim.plan;
-    t.add({p.algo, p.algo == "standard" ? "-" : std::string(sim::name_of(p.tiling)), std::to_string(p.N),
+    t.add({p.algo, sim::single_tiling(p.algo) ? "-" : std::string(sim::name_of(p.tiling)), std::to_string(p.N),
            std::to_string(p.d), grouped(p.M), sim::format_bytes(p.M * sim::bytes_of(p.dtype)), std::to_string(p.br),
            std::to_string(p.bc), grouped(e.sim.reads_elems + e.sim.writes_elems), grouped(e.closed.total()),
            e.closed_form_matches ? "yes" : "NO", e.bound.formula + " = " + sci(e.bound.value),

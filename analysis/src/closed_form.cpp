@@ -85,11 +85,55 @@ ClosedForm closed_form_standard(std::int64_t N, std::int64_t d, count_t M, DType
   return cf;
 }
 
-ClosedForm closed_form(const sim::Plan& plan) {
-  if (plan.algo == "flash1") return closed_form_flash1(plan.N, plan.d, plan.br, plan.bc, plan.dtype);
-  if (plan.algo == "flash2") return closed_form_flash2(plan.N, plan.d, plan.br, plan.bc, plan.dtype);
-  if (plan.algo == "standard") return closed_form_standard(plan.N, plan.d, plan.M, plan.dtype);
+namespace {
+
+ClosedForm forward_of(const sim::Plan& plan) {
+  if (plan.algo == "flash1") return closed_form_flash1_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
+  if (plan.algo == "flash2") return closed_form_flash2_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
+  if (plan.algo == "standard")
+    return plan.causal ? closed_form_standard_fwd(plan) : closed_form_standard(plan.N, plan.d, plan.M, plan.dtype);
+  if (plan.algo == "flash_dtile") return closed_form_flash_dtile(plan.N, plan.d, plan.br, plan.dtype, plan.causal);
   throw sim::InputError("no closed form for algorithm '" + plan.algo + "'");
+}
+
+ClosedForm backward_of(const sim::Plan& plan) {
+  const auto br = plan.bwd_br, bc = plan.bwd_bc;
+  if (plan.algo == "flash1") return closed_form_flash1_bwd(plan.N, plan.d, br, bc, plan.dtype, plan.causal);
+  if (plan.algo == "flash2") return closed_form_flash2_bwd(plan.N, plan.d, br, bc, plan.dtype, plan.causal);
+  if (plan.algo == "standard") return closed_form_standard_bwd(plan);
+  throw sim::InputError("no closed form for the backward pass of '" + plan.algo + "'");
+}
+
+/// Adds the backward's per-tensor counts to the forward's, in the simulator's
+/// creation order: Q, K, V, dO, the forward's tensors, the backward's new ones.
+ClosedForm merge(const ClosedForm& fwd, const ClosedForm& bwd) {
+  ClosedForm cf;
+  cf.tensors.assign(fwd.tensors.begin(), fwd.tensors.begin() + 3);
+  for (const auto& t : bwd.tensors)
+    if (t.name == "dO") cf.tensors.push_back({t.name, t.dtype, 0, 0});
+  cf.tensors.insert(cf.tensors.end(), fwd.tensors.begin() + 3, fwd.tensors.end());
+  for (const auto& t : bwd.tensors) {
+    auto it = std::find_if(cf.tensors.begin(), cf.tensors.end(), [&](const TensorCount& x) { return x.name == t.name; });
+    if (it == cf.tensors.end()) {
+      cf.tensors.push_back(t);
+    } else {
+      it->reads = checked_add(it->reads, t.reads, "reads of " + t.name);
+      it->writes = checked_add(it->writes, t.writes, "writes of " + t.name);
+    }
+  }
+  finish(cf);
+  return cf;
+}
+
+}  // namespace
+
+ClosedForm closed_form(const sim::Plan& plan) {
+  switch (plan.pass) {
+    case sim::Pass::fwd: return forward_of(plan);
+    case sim::Pass::bwd: return backward_of(plan);
+    case sim::Pass::fwdbwd: return merge(forward_of(plan), backward_of(plan));
+  }
+  throw std::logic_error("unknown pass");
 }
 
 }  // namespace iolab::analysis

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "iolab/sim/attention/algorithm.hpp"
 #include "iolab/sim/dtype.hpp"
 
 namespace iolab::analysis {
@@ -18,7 +19,7 @@ std::string fmt_double(double v) {
 std::string csv_header() {
   return "algo,tiling,dtype,N,d,M_elems,M_bytes,Br,Bc,working_set_elems,peak_sram_elems,fits,hbm_reads,hbm_writes,"
          "hbm_accesses,hbm_bytes,closed_form_reads,closed_form_writes,closed_form_match,bound_formula,bound,ratio,"
-         "transfers\n";
+         "transfers,pass,causal,regime,lower_bound_formula,lower_bound,lower_ratio\n";
 }
 
 std::string csv_row(const Evaluation& e) {
@@ -31,7 +32,7 @@ std::string csv_row(const Evaluation& e) {
   };
   auto num = [&](auto v) { add(std::to_string(v)); };
   add(p.algo);
-  add(p.algo == "standard" ? "-" : std::string(sim::name_of(p.tiling)));
+  add(sim::single_tiling(p.algo) ? "-" : std::string(sim::name_of(p.tiling)));
   add(std::string(sim::name_of(p.dtype)));
   num(p.N);
   num(p.d);
@@ -53,6 +54,12 @@ std::string csv_row(const Evaluation& e) {
   add(fmt_double(e.bound.value));
   add(fmt_double(e.bound.ratio));
   num(s.transfers);
+  add(std::string(sim::name_of(p.pass)));
+  add(p.causal ? "true" : "false");
+  add(e.bound.regime);
+  add(e.bound.lower_formula);
+  add(fmt_double(e.bound.lower_value));
+  add(fmt_double(e.bound.lower_ratio));
   return r + "\n";
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "iolab/analysis/atomic_file.hpp"
+#include "iolab/sim/attention/algorithm.hpp"
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::analysis {
@@ -17,7 +18,9 @@ namespace {
 
 std::string series_label(const sim::Plan& p, PlotAxis x) {
   std::string s = p.algo;
-  if (p.algo != "standard") s += " (" + std::string(sim::name_of(p.tiling)) + ")";
+  if (!sim::single_tiling(p.algo)) s += " (" + std::string(sim::name_of(p.tiling)) + ")";
+  if (p.pass != sim::Pass::fwd) s += " " + std::string(sim::name_of(p.pass));
+  if (p.causal) s += " causal";
   s += x == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
   s += " d=" + std::to_string(p.d);
   return s;
@@ -39,8 +42,8 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
   // Data series keyed by everything but the x axis, in first-seen order; bound
   // curves keyed by formula and the fixed parameters (flash1 and flash2 share one).
   using Points = std::vector<std::pair<double, double>>;
-  std::vector<std::string> order, bound_order;
-  std::map<std::string, Points> data, bound;
+  std::vector<std::string> order, bound_order, lower_order;
+  std::map<std::string, Points> data, bound, lower;
   for (const auto& r : rows) {
     const auto& p = r.eval.sim.plan;
     const std::string key = series_label(p, opts.x);
@@ -53,7 +56,17 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     if (!bound.count(bkey)) bound_order.push_back(bkey);
     auto& b = bound[bkey];
     if (b.empty() || b.back().first != x) b.emplace_back(x, r.eval.bound.value);
+    if (opts.lower_bound_lines) {
+      const std::string lkey = "lower bound (" + r.eval.bound.regime + ") " + r.eval.bound.lower_formula +
+                               (opts.x == PlotAxis::M ? " (N=" + std::to_string(p.N) : " (M=" + std::to_string(p.M)) +
+                               ", d=" + std::to_string(p.d) + ")";
+      if (!lower.count(lkey)) lower_order.push_back(lkey);
+      auto& l = lower[lkey];
+      if (std::none_of(l.begin(), l.end(), [&](const auto& pt) { return pt.first == x; }))
+        l.emplace_back(x, r.eval.bound.lower_value);
+    }
   }
+  for (auto& [k, pts] : lower) std::sort(pts.begin(), pts.end());
   for (auto& [k, pts] : bound) std::sort(pts.begin(), pts.end());
 
   ensure_parent_directory(path);
@@ -78,10 +91,12 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     if (opts.bound_lines)
       for (std::size_t i = 0; i < bound_order.size(); ++i)
         gp << ", '-' with lines dt " << 2 + i % 4 << " lw 2 lc rgb 'gray30' title '" << bound_order[i] << "'";
+    for (const auto& key : lower_order) gp << ", '-' with lines dt 3 lw 3 lc rgb 'black' title '" << key << "'";
     gp << "\n";
     for (const auto& key : order) gp.send1d(data[key]);
     if (opts.bound_lines)
       for (const auto& key : bound_order) gp.send1d(bound[key]);
+    for (const auto& key : lower_order) gp.send1d(lower[key]);
     gp << "unset output\n";
     gp.flush();
   }  // pclose waits for gnuplot to finish

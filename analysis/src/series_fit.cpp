@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "iolab/sim/attention/algorithm.hpp"
+
 namespace iolab::analysis {
 
 std::vector<SeriesFit> fit_series(const std::vector<SweepRow>& rows, PlotAxis axis) {
@@ -11,7 +13,9 @@ std::vector<SeriesFit> fit_series(const std::vector<SweepRow>& rows, PlotAxis ax
   for (const auto& r : rows) {
     const auto& p = r.eval.sim.plan;
     std::string key = p.algo;
-    if (p.algo != "standard") key += " (" + std::string(sim::name_of(p.tiling)) + ")";
+    if (!sim::single_tiling(p.algo)) key += " (" + std::string(sim::name_of(p.tiling)) + ")";
+    if (p.pass != sim::Pass::fwd) key += " " + std::string(sim::name_of(p.pass));
+    if (p.causal) key += " causal";
     key += axis == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
     key += " d=" + std::to_string(p.d);
     if (!pts.count(key)) order.push_back(key);

@@ -13,7 +13,8 @@ namespace iolab::analysis {
 namespace {
 
 std::string describe(const sim::AttentionProblem& p) {
-  return "algo=" + p.algo + " tiling=" + std::string(sim::name_of(p.tiling)) + " N=" + std::to_string(p.N) +
+  return "algo=" + p.algo + " tiling=" + std::string(sim::name_of(p.tiling)) +
+         " pass=" + std::string(sim::name_of(p.pass)) + (p.causal ? " causal" : "") + " N=" + std::to_string(p.N) +
          " d=" + std::to_string(p.d) + " M=" + std::to_string(p.M);
 }
 
@@ -22,16 +23,18 @@ std::string describe(const sim::AttentionProblem& p) {
 std::vector<sim::AttentionProblem> expand_grid(const SweepSpec& spec) {
   for (const auto& a : spec.algos) sim::algorithm(a);  // unknown names fail before any work
   std::vector<sim::AttentionProblem> problems;
-  for (auto [algo, tiling, N, d, M] :
-       ranges::views::cartesian_product(spec.algos, spec.tilings, spec.Ns, spec.ds, spec.Ms)) {
-    if (algo == "standard" && tiling != spec.tilings.front()) continue;  // one tiling only
+  for (auto [algo, tiling, pass, N, d, M] :
+       ranges::views::cartesian_product(spec.algos, spec.tilings, spec.passes, spec.Ns, spec.ds, spec.Ms)) {
+    if (sim::single_tiling(algo) && tiling != spec.tilings.front()) continue;  // one tiling only
     sim::AttentionProblem p;
     p.algo = algo;
-    p.tiling = algo == "standard" ? sim::Tiling::fit : tiling;
+    p.tiling = sim::single_tiling(algo) ? sim::Tiling::fit : tiling;
     p.N = N;
     p.d = d;
     p.M = M;
     p.dtype = spec.dtype;
+    p.pass = pass;
+    p.causal = spec.causal;
     problems.push_back(p);
   }
   return problems;

@@ -109,5 +109,59 @@ grep -q "infeasible and skipped" "$TMP/skip.err" && ok || bad "skipped configura
 for f in study_M.csv study_N.csv study_M.png study_N.png; do [[ -s "$TMP/study/$f" ]] && ok || bad "study did not write $f"; done
 grep -q "ratio" "$TMP/study.out" && ok || bad "study table"
 
+# --- passes, masks, batch/heads totals, small SRAM (issue 5) ------------------------
+"$IOLAB" count --preset a100 --batch 4 --heads 8 --pass fwdbwd --N 2048 --d 128 --json >"$TMP/fb.json" \
+  || bad "count --pass fwdbwd --batch --heads failed"
+$PY - "$TMP/fb.json" <<'PYEOF' && ok || bad "fwdbwd JSON keys/totals"
+import json, sys
+j = json.load(open(sys.argv[1]))
+for k in ["pass", "batch", "heads", "total_hbm_bytes", "bwd_Br", "bwd_Bc"]:
+    assert k in j, k
+assert j["pass"] == "fwdbwd" and j["batch"] == 4 and j["heads"] == 8
+assert j["total_hbm_bytes"] == 32 * j["hbm_bytes"]
+assert {"Q", "K", "V", "dO", "O", "l", "m", "dQ", "dK", "dV"} == set(j["per_tensor"])
+for t in ["l", "m"]:
+    assert j["per_tensor"][t]["dtype"] == "fp32"
+assert j["per_tensor"]["dK"]["writes"] == 2048 * 128 and j["per_tensor"]["dV"]["writes"] == 2048 * 128
+Nd = 2048 * 128
+assert j["per_tensor"]["K"]["reads"] == 2 * Nd  # once in the forward (Algorithm 1), once in the backward (Algorithm 4)
+assert j["per_tensor"]["Q"]["reads"] == (-(-2048 // j["Bc"]) + -(-2048 // j["bwd_Bc"])) * Nd
+assert j["closed_form"]["matches_simulation"] is True
+assert any("fp32" in n for n in j["notes"])
+PYEOF
+
+"$IOLAB" count --algo flash2 --pass bwd --causal --N 200 --d 16 --sram-elems 3000 --verify --json >"$TMP/bc.json" \
+  || bad "count --pass bwd --causal --verify failed"
+$PY - "$TMP/bc.json" <<'PYEOF' && ok || bad "backward verify JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["pass"] == "bwd" and j["causal"] is True
+assert set(j["verify"]["per_output"]) == {"dQ", "dK", "dV"}
+assert all(v["rel_error"] < 1e-10 for v in j["verify"]["per_output"].values())
+assert j["per_tensor"]["D"]["dtype"] == "fp32" and j["per_tensor"]["L"]["dtype"] == "fp32"
+PYEOF
+
+"$IOLAB" count --algo flash_dtile --N 1024 --d 128 --sram-elems 4096 --json >"$TMP/dt.json" || bad "flash_dtile failed"
+$PY -c "import json; j=json.load(open('$TMP/dt.json')); b=j['bound']; assert b['regime']=='M < d^2' and b['formula']=='N^2*d/sqrt(M)' and b['lower_formula']=='N^2*d/sqrt(M)'" \
+  && ok || bad "small-SRAM bound regime"
+"$IOLAB" count --algo flash1 --N 1024 --d 64 --sram-elems 49152 --json >"$TMP/lg.json" || bad "flash1 large M failed"
+$PY -c "import json; j=json.load(open('$TMP/lg.json')); assert j['bound']['regime']=='M >= d^2' and j['batch']==1 and j['total_hbm_bytes']==j['hbm_bytes']" \
+  && ok || bad "large-SRAM bound regime"
+
+expect_error "unknown pass" count --N 10 --d 4 --pass both
+expect_error "batch 0" count --N 10 --d 4 --batch 0
+expect_error "negative heads" count --N 10 --d 4 --heads -2
+expect_error "flash_dtile has no backward" count --algo flash_dtile --N 10 --d 4 --pass bwd
+expect_error "totals overflow" count --N 4096 --d 64 --batch 4000000000 --heads 4000000000
+
+"$IOLAB" sweep --algo standard,flash1,flash2,flash_dtile --pass fwd,fwdbwd --causal --N 100 --d 32 \
+  --sram-elems 600,2000,8000 --out "$TMP/p/sw.csv" --plot "$TMP/p/sw.png" --lower-bound >"$TMP/sw.out" 2>"$TMP/sw.err" \
+  || bad "sweep over passes failed"
+# flash_dtile runs forward only: 3 algorithms x 2 passes x 3 M + 3 M, none infeasible at M >= 600 except the fit backward
+[[ $(awk -F, 'NR > 1 && $19 != "true"' "$TMP/p/sw.csv" | wc -l) -eq 0 ]] && ok || bad "closed form mismatch in pass sweep"
+grep -q ",fwdbwd,true," "$TMP/p/sw.csv" && ok || bad "pass/causal columns missing"
+grep -q "flash_dtile" "$TMP/p/sw.csv" && ok || bad "flash_dtile not in sweep"
+[[ "$(head -c 4 "$TMP/p/sw.png" | od -An -c | tr -d ' ')" == "211PNG" ]] && ok || bad "pass sweep plot"
+
 echo "$pass passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -9,6 +9,9 @@
 //   line 12:     write O_i = diag(l_new)^-1 (diag(l_i) e^(m_i-m_new) O_i + e^(m~-m_new) P~ V_j)
 //   line 13:     write l_i = l_new, m_i = m_new
 // The statistics l and m are fp32 HBM tensors whatever the input dtype.
+// Causal: inner iterations whose block (i, j) lies entirely above the diagonal
+// are skipped (Q_i, O_i, l_i, m_i not loaded, nothing stored); in blocks that
+// cross it, S_xy = -inf for key y > query x.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -34,6 +37,7 @@ Plan plan_flash1(const AttentionProblem& p) {
   plan.tiling = p.tiling;
   plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
   detail::choose_flash_blocks(p, plan, &flash1_working_set, /*large_is_bc=*/true);
+  detail::plan_passes(p, plan, &flash1_backward_working_set);
   return plan;
 }
 
@@ -75,6 +79,7 @@ HbmTensor& run_flash1(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
     m.load(V_j, V.rows_view(j0, cj));
     for (std::int64_t i0 = 0; i0 < N; i0 += br) {  // line 7
       const std::int64_t ri = std::min(br, N - i0);
+      if (plan.causal && block_above_diagonal(i0, ri, j0)) continue;
       m.load(Q_i, Q.rows_view(i0, ri));  // line 8
       m.load(O_i, O.rows_view(i0, ri));
       m.load(l_i, l.rows_view(i0, ri));
@@ -88,11 +93,12 @@ HbmTensor& run_flash1(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
           for (std::int64_t c = 0; c < cj; ++c) {  // line 9
             double s = 0.0;
             for (std::int64_t x = 0; x < d; ++x) s += Q_i(r, x) * K_j(c, x);
-            S_ij(r, c) = plan.scale * s;
+            S_ij(r, c) = plan.causal && j0 + c > i0 + r ? kNegInf : plan.scale * s;
             row_max = std::max(row_max, S_ij(r, c));
           }
-          double row_sum = 0.0;  // line 10
-          for (std::int64_t c = 0; c < cj; ++c) row_sum += (S_ij(r, c) = std::exp(S_ij(r, c) - row_max));
+          double row_sum = 0.0;  // line 10 (a fully masked row contributes nothing)
+          for (std::int64_t c = 0; c < cj; ++c)
+            row_sum += (S_ij(r, c) = S_ij(r, c) == kNegInf ? 0.0 : std::exp(S_ij(r, c) - row_max));
           mt(r, 0) = row_max;
           lt(r, 0) = row_sum;
           const double m_new = std::max(m_i(r, 0), row_max);  // line 11

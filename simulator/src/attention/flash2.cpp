@@ -5,6 +5,9 @@
 //       l_i = e^(m_i - m_new) l_i + rowsum P; O_i = diag(e^(m_i - m_new)) O_i + P V_j
 //     O_i = diag(l_i)^-1 O_i; L_i = m_i + log l_i; write O_i and L_i once
 // L (the log-sum-exp kept for the backward pass) is an fp32 HBM tensor.
+// Causal: for Q block i only the K/V blocks j with j0 <= i0 + ri - 1 are
+// loaded (the others lie entirely above the diagonal); in blocks that cross
+// it, S_xy = -inf for key y > query x.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -30,6 +33,7 @@ Plan plan_flash2(const AttentionProblem& p) {
   plan.tiling = p.tiling;
   plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
   detail::choose_flash_blocks(p, plan, &flash2_working_set, /*large_is_bc=*/false);
+  detail::plan_passes(p, plan, &flash2_backward_working_set);
   return plan;
 }
 
@@ -59,6 +63,7 @@ HbmTensor& run_flash2(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
     l_i.fill(0.0);
     for (std::int64_t j0 = 0; j0 < N; j0 += bc) {
       const std::int64_t cj = std::min(bc, N - j0);
+      if (plan.causal && block_above_diagonal(i0, ri, j0)) break;  // so are all later j
       m.load(K_j, K.rows_view(j0, cj));
       m.load(V_j, V.rows_view(j0, cj));
       if (compute) {
@@ -68,10 +73,10 @@ HbmTensor& run_flash2(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
           for (std::int64_t c = 0; c < cj; ++c) {
             double s = 0.0;
             for (std::int64_t x = 0; x < d; ++x) s += Q_i(r, x) * K_j(c, x);
-            S_ij(r, c) = plan.scale * s;
+            S_ij(r, c) = plan.causal && j0 + c > i0 + r ? kNegInf : plan.scale * s;
             m_new = std::max(m_new, S_ij(r, c));
           }
-          double row_sum = 0.0;
+          double row_sum = 0.0;  // j = 0 always holds key 0, so m_new is finite
           for (std::int64_t c = 0; c < cj; ++c) row_sum += (S_ij(r, c) = std::exp(S_ij(r, c) - m_new));
           const double alpha = std::exp(m_i(r, 0) - m_new);
           l_i(r, 0) = alpha * l_i(r, 0) + row_sum;

@@ -72,4 +72,27 @@ inline void choose_flash_blocks(const AttentionProblem& p, Plan& plan, WorkingSe
   assign(lo, std::min({lo, d, N}));
 }
 
+/// Completes a flash plan for the requested pass: the forward's blocks are in
+/// plan (from choose_flash_blocks); when the pass has a backward, its blocks
+/// are chosen the same way from its own working set (outer loop over K/V
+/// blocks, so B_c is the large block). working_set becomes the larger of the
+/// phases that run.
+inline void plan_passes(const AttentionProblem& p, Plan& plan, WorkingSetFn bwd_ws) {
+  plan.pass = p.pass;
+  plan.causal = p.causal;
+  plan.fwd_working_set = has_forward(p.pass) ? plan.working_set : 0;
+  if (!has_backward(p.pass)) return;
+  Plan b;
+  b.algo = plan.algo + " backward";
+  choose_flash_blocks(p, b, bwd_ws, /*large_is_bc=*/true);
+  plan.bwd_br = b.br;
+  plan.bwd_bc = b.bc;
+  plan.bwd_working_set = b.working_set;
+  if (p.pass == Pass::bwd) {
+    plan.br = b.br;
+    plan.bc = b.bc;
+  }
+  plan.working_set = std::max(plan.fwd_working_set, plan.bwd_working_set);
+}
+
 }  // namespace iolab::sim::detail

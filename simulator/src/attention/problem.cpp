@@ -12,6 +12,22 @@ Tiling parse_tiling(std::string_view s) {
   throw InputError("unknown tiling '" + std::string(s) + "' (expected fit or paper)");
 }
 
+std::string_view name_of(Pass p) {
+  switch (p) {
+    case Pass::fwd: return "fwd";
+    case Pass::bwd: return "bwd";
+    case Pass::fwdbwd: return "fwdbwd";
+  }
+  return "?";
+}
+
+Pass parse_pass(std::string_view s) {
+  if (s == "fwd") return Pass::fwd;
+  if (s == "bwd") return Pass::bwd;
+  if (s == "fwdbwd") return Pass::fwdbwd;
+  throw InputError("unknown pass '" + std::string(s) + "' (expected fwd, bwd or fwdbwd)");
+}
+
 void validate_common(const AttentionProblem& p) {
   if (p.N <= 0) throw InputError("N must be a positive sequence length, got " + std::to_string(p.N));
   if (p.d <= 0) throw InputError("d must be a positive head dimension, got " + std::to_string(p.d));

@@ -5,15 +5,25 @@ namespace iolab::sim {
 
 const std::vector<AlgorithmInfo>& algorithms() {
   static const std::vector<AlgorithmInfo> kAlgorithms{
-      {"standard", "Algorithm 0: S = QK^T and P = softmax(S) materialised in HBM, then O = PV", &plan_standard,
-       &run_standard},
-      {"flash1", "Algorithm 1 (FlashAttention): outer loop over K/V blocks, O, l, m updated in HBM",
-       &plan_flash1, &run_flash1},
-      {"flash2", "FlashAttention-2 order: outer loop over Q blocks, O on chip, O and L written once",
-       &plan_flash2, &run_flash2},
+      {"standard",
+       "Algorithm 0: S = QK^T and P = softmax(S) materialised in HBM, then O = PV; backward (Algorithm 3) reads "
+       "the stored P",
+       &plan_standard, &run_standard, &run_standard_backward, "P"},
+      {"flash1",
+       "Algorithm 1 (FlashAttention): outer loop over K/V blocks, O, l, m updated in HBM; backward is Algorithm 4",
+       &plan_flash1, &run_flash1, &run_flash1_backward, "O,l,m"},
+      {"flash2",
+       "FlashAttention-2 order: outer loop over Q blocks, O on chip, O and L written once; FA2 backward with D",
+       &plan_flash2, &run_flash2, &run_flash2_backward, "O,L"},
+      {"flash_dtile",
+       "small SRAM (M < d^2): square blocks B ~ sqrt(M), the head dimension tiled too, O updated in HBM; "
+       "Theta(N^2 d / sqrt(M))",
+       &plan_flash_dtile, &run_flash_dtile},
   };
   return kAlgorithms;
 }
+
+bool single_tiling(std::string_view algo) { return algo == "standard" || algo == "flash_dtile"; }
 
 const AlgorithmInfo& algorithm(std::string_view name) {
   std::string known;

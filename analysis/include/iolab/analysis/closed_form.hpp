@@ -45,7 +45,48 @@ ClosedForm closed_form_flash2(std::int64_t N, std::int64_t d, std::int64_t Br, s
 ///   V: N d ceil(N/min(N,t)) reads;  O: N d writes.
 ClosedForm closed_form_standard(std::int64_t N, std::int64_t d, count_t M, sim::DType dt);
 
-/// Dispatches on plan.algo using the plan's N, d, M, B_r, B_c.
+/// Dispatches on plan.algo and plan.pass using the plan's N, d, M, blocks and
+/// mask; for pass = fwdbwd it adds the forward's and the backward's counts per
+/// tensor, in the simulator's creation order (Q, K, V, dO, forward tensors,
+/// backward tensors). Derivations: proofs/closed-forms.md (forward),
+/// proofs/closed-forms-backward.md, proofs/closed-forms-masks.md.
 ClosedForm closed_form(const sim::Plan& plan);
+
+// ---- backward passes and causal masks (closed_form_backward.cpp) ----------
+// Notation: R_j = N - B_r floor(j B_c / B_r) is the number of query rows an
+// outer iteration j (K/V block j) visits under a causal mask (N without one);
+// C_i = min(N, B_c ceil((i B_r + r_i) / B_c)) the key rows a Q block i visits.
+// Sums run over j < T_c = ceil(N/B_c) or i < T_r = ceil(N/B_r).
+
+/// Sum over outer K/V blocks of the query rows visited: sum_j R_j.
+count_t flash_rows_visited(std::int64_t N, std::int64_t Br, std::int64_t Bc, bool causal);
+/// Sum over Q blocks of the key rows visited: sum_i C_i.
+count_t flash_cols_visited(std::int64_t N, std::int64_t Br, std::int64_t Bc, bool causal);
+
+/// Forward passes with an optional causal mask (equal to the functions above
+/// when causal is false).
+ClosedForm closed_form_flash1_fwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, sim::DType dt,
+                                  bool causal);
+ClosedForm closed_form_flash2_fwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, sim::DType dt,
+                                  bool causal);
+ClosedForm closed_form_standard_fwd(const sim::Plan& plan);
+
+/// Algorithm 4, blocks B_r, B_c of the backward (S = sum_j R_j; S = T_c N unmasked):
+///   Q, O, dO: d S reads; K, V: N d reads; l, m (fp32): S reads;
+///   dQ: d S reads, N d + d S writes; dK, dV: N d writes.
+ClosedForm closed_form_flash1_bwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, sim::DType dt,
+                                  bool causal);
+/// FlashAttention-2 backward: O: N d reads; dO: N d + d S reads; D (fp32): N writes, S reads;
+///   Q: d S reads; K, V: N d reads; L (fp32): S reads; dQ: d S reads, N d + d S writes; dK, dV: N d writes.
+ClosedForm closed_form_flash2_bwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, sim::DType dt,
+                                  bool causal);
+/// Algorithm 3 with the plan's GEMM tile and dS-stage blocking.
+ClosedForm closed_form_standard_bwd(const sim::Plan& plan);
+
+/// flash_dtile (closed_form_small.cpp), square blocks B, T = ceil(N/B),
+/// J_i = T (causal: ceil((i B + r_i)/B)) K/V blocks per Q block:
+///   Q: d sum_i r_i J_i reads (= T N d unmasked); K, V: d sum_i min(N, B J_i) reads (= T N d);
+///   O: d sum_i r_i J_i - N d reads, d sum_i r_i J_i writes; L (fp32): N writes.
+ClosedForm closed_form_flash_dtile(std::int64_t N, std::int64_t d, std::int64_t B, sim::DType dt, bool causal);
 
 }  // namespace iolab::analysis

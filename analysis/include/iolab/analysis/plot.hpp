@@ -16,6 +16,9 @@ struct PlotOptions {
   PlotAxis x = PlotAxis::M;
   std::string title;
   bool bound_lines = true;  ///< dashed Theta-bound curves (count = bound) for each series
+  /// Dotted curves of the regime's lower bound for exact attention
+  /// (N^2 d^2/M for M >= d^2, N^2 d/sqrt(M) for M < d^2), one per (N, d) or (M, d).
+  bool lower_bound_lines = false;
 };
 
 /// Throws InputError for an unsupported extension, std::runtime_error when

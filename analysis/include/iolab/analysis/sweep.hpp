@@ -1,5 +1,5 @@
 #pragma once
-// A sweep: the Cartesian product of algorithms, tilings, N, d and M, each
+// A sweep: the Cartesian product of algorithms, tilings, passes, N, d and M, each
 // configuration planned, evaluated (simulated in count-only mode, closed form,
 // bound) in parallel over `threads` workers. Infeasible configurations (M too
 // small for an algorithm) are listed in `skipped` with their reason, never
@@ -21,6 +21,8 @@ struct SweepSpec {
   std::vector<sim::count_t> Ms;  ///< elements
   sim::DType dtype = sim::DType::fp16;
   unsigned threads = 0;          ///< 0: all hardware threads
+  std::vector<sim::Pass> passes{sim::Pass::fwd};
+  bool causal = false;
 };
 
 struct SweepRow {

@@ -20,6 +20,18 @@ enum class Tiling { fit, paper };
 std::string_view name_of(Tiling t);
 Tiling parse_tiling(std::string_view s);  ///< "fit" or "paper"; InputError otherwise
 
+/// Which pass is simulated.
+///  fwd:    the forward pass (Q, K, V in HBM; O and the saved statistics written).
+///  bwd:    the backward pass alone: Q, K, V, dO and what the forward saved (O, l, m /
+///          O, L / P) are placed in HBM as inputs, uncounted, as Q, K, V are.
+///  fwdbwd: the forward pass, then the backward pass on the same machine, reading
+///          what the forward wrote.
+enum class Pass { fwd, bwd, fwdbwd };
+std::string_view name_of(Pass p);
+Pass parse_pass(std::string_view s);  ///< "fwd", "bwd" or "fwdbwd"; InputError otherwise
+inline bool has_forward(Pass p) { return p != Pass::bwd; }
+inline bool has_backward(Pass p) { return p != Pass::fwd; }
+
 struct AttentionProblem {
   std::string algo = "flash1";
   std::int64_t N = 0;            ///< sequence length (rows of Q, K, V)
@@ -28,6 +40,8 @@ struct AttentionProblem {
   DType dtype = DType::fp16;     ///< element type of Q, K, V, O (and S, P)
   Tiling tiling = Tiling::fit;
   std::optional<std::int64_t> br, bc;  ///< explicit block sizes (fit tiling only)
+  Pass pass = Pass::fwd;
+  bool causal = false;           ///< mask S_xy = -inf for key y > query x
 };
 
 /// Everything the simulation and the closed forms need. For flash algorithms
@@ -49,6 +63,21 @@ struct Plan {
   std::int64_t softmax_rows = 0;   ///< rows of S per softmax block
   std::int64_t softmax_chunk = 0;  ///< columns per softmax chunk (N when a row fits)
   int softmax_passes = 0;          ///< 1 when a row of S fits in SRAM, else 2
+  // passes and masks
+  Pass pass = Pass::fwd;
+  bool causal = false;
+  /// Blocks of the backward pass (flash algorithms; 0 when the pass has no
+  /// backward). With pass = fwdbwd br/bc are the forward's blocks; with
+  /// pass = bwd they equal bwd_br/bwd_bc (no forward is simulated).
+  std::int64_t bwd_br = 0, bwd_bc = 0;
+  count_t fwd_working_set = 0;     ///< planned peak of the forward phase (0 if not run)
+  count_t bwd_working_set = 0;     ///< planned peak of the backward phase (0 if not run)
+  // standard backward: rows of P and dP per block of the dS stage
+  std::int64_t dsoftmax_rows = 0;  ///< rows per block (1 with two passes)
+  std::int64_t dsoftmax_chunk = 0; ///< columns per chunk (N when rows fit)
+  int dsoftmax_passes = 0;         ///< 1 when a row of P and of dP fit, else 2
+  // flash_dtile (small SRAM): columns of the head dimension per chunk
+  std::int64_t bd = 0;
 };
 
 /// Validates the parts of a problem every algorithm shares (N, d, M > 0).

@@ -1,6 +1,9 @@
 #pragma once
 // One simulation run from a problem: builds the machine, creates Q, K, V
 // (random values in compute mode), runs the algorithm and gathers the counts.
+// With a backward pass the harness also creates dO (random), and for
+// pass = bwd the tensors the forward would have saved (values from the
+// float64 reference); like Q, K, V these are placed in HBM uncounted.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +24,11 @@ struct TensorTraffic {
   count_t reads_bytes, writes_bytes;
 };
 
+struct NamedError {
+  std::string tensor;  ///< "O", "dQ", "dK", "dV"
+  ErrorStats stats;
+};
+
 struct SimResult {
   Plan plan;
   std::vector<TensorTraffic> tensors;  ///< in creation order: Q, K, V, then the algorithm's
@@ -28,7 +36,11 @@ struct SimResult {
   count_t hbm_bytes = 0;
   count_t transfers = 0;
   count_t peak_sram_elems = 0;
-  std::optional<ErrorStats> error;  ///< compute mode: O against the float64 reference
+  /// compute mode: the largest relative and absolute errors over `errors`.
+  std::optional<ErrorStats> error;
+  /// compute mode: each output against its float64 reference: O when the
+  /// forward ran, dQ, dK, dV when the backward ran.
+  std::vector<NamedError> errors;
 };
 
 struct SimOptions {
