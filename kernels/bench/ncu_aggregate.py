@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Turns one `ncu --csv --page raw --print-units base` report of a single
+forward configuration into rows of two CSVs (appended):
+
+  launches: one row per kernel launch (kernel name and its metrics)
+  summary:  one row per configuration (metrics summed over its launches)
+
+Metrics (bytes unless noted): dram__bytes_read.sum, dram__bytes_write.sum,
+lts__t_sectors_srcunit_tex_op_read.sum and ..._write.sum (32-byte sectors the
+SMs read from / wrote to L2, converted to bytes), lts__t_bytes.sum (all L2
+traffic), gpu__time_duration.sum (ns). Exits non-zero, naming the problem, if
+the report has no launches or lacks a metric.
+"""
+import csv
+import io
+import os
+import sys
+
+METRICS = {
+    "dram_read_bytes": ("dram__bytes_read.sum", 1),
+    "dram_write_bytes": ("dram__bytes_write.sum", 1),
+    "l2_read_bytes_from_sm": ("lts__t_sectors_srcunit_tex_op_read.sum", 32),
+    "l2_write_bytes_from_sm": ("lts__t_sectors_srcunit_tex_op_write.sum", 32),
+    "lts_bytes": ("lts__t_bytes.sum", 1),
+    "ncu_duration_ns": ("gpu__time_duration.sum", 1),
+}
+META = ["gpu", "driver", "date", "kernel", "pass", "dtype", "d", "N", "batch", "heads", "causal"]
+
+
+def parse(path):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    lines = text.splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith('"ID"')), None)
+    if start is None:
+        raise SystemExit(f"ncu_aggregate: {path}: no ncu CSV header (profiling failed?)")
+    rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
+    header = rows[0]
+    for _, (name, _) in METRICS.items():
+        if name not in header:
+            raise SystemExit(f"ncu_aggregate: {path}: metric {name} missing from the report")
+    name_col = header.index("Kernel Name")
+    out = []
+    for r in rows[1:]:
+        if not r or not r[0].strip().isdigit():
+            continue  # the units row
+        rec = {"launch_kernel": r[name_col].replace(",", ";")[:120]}
+        for key, (name, scale) in METRICS.items():
+            v = r[header.index(name)].replace(",", "")
+            rec[key] = int(round(float(v) * scale))
+        out.append(rec)
+    if not out:
+        raise SystemExit(f"ncu_aggregate: {path}: no kernel launches in the report")
+    return out
+
+
+def append(path, header, row):
+    new = not os.path.exists(path) or os.path.getsize(path) == 0
+    with open(path, "a", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(header)
+        w.writerow([row.get(h, "") for h in header])
+
+
+def main():
+    raw, launches_csv, summary_csv, median_ms = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    meta = dict(kv.split("=", 1) for kv in sys.argv[5:])
+    launches = parse(raw)
+    for i, rec in enumerate(launches):
+        append(launches_csv, META + ["launch", "launch_kernel"] + list(METRICS), {**meta, "launch": i, **rec})
+    total = {k: sum(r[k] for r in launches) for k in METRICS}
+    append(summary_csv, META + ["launches"] + list(METRICS) + ["median_ms"],
+           {**meta, "launches": len(launches), **total, "median_ms": median_ms})
+    print(f"{meta['kernel']:8s} d={meta['d']:>3s} N={meta['N']:>5s} B={meta['batch']:>3s} H={meta['heads']:>2s} "
+          f"causal={meta['causal']:5s} launches={len(launches)} DRAM r/w {total['dram_read_bytes']/1e6:9.1f}/"
+          f"{total['dram_write_bytes']/1e6:8.1f} MB  L2<-SM r/w {total['l2_read_bytes_from_sm']/1e6:10.1f}/"
+          f"{total['l2_write_bytes_from_sm']/1e6:8.1f} MB  {median_ms} ms")
+
+
+if __name__ == "__main__":
+    main()
