@@ -51,6 +51,16 @@ def test_capacity_and_schedule_errors():
         iolab.plan("flash1", 16, 4, 10)
 
 
+def test_presets():
+    names = [p["name"] for p in iolab.presets()]
+    assert "a100" in names and "paper" in names
+    a100 = next(p for p in iolab.presets() if p["name"] == "a100")
+    m = iolab.Machine.from_preset("a100", "fp32", compute=False)
+    assert m.M == a100["sram_bytes"] // 4 == iolab.preset_M("a100", "fp32") and not m.computes
+    with pytest.raises(iolab.InputError, match="a100"):
+        iolab.Machine.from_preset("no-such-gpu")
+
+
 def test_count_only_machine_has_no_values():
     m = iolab.Machine(16, compute=False)
     X = m.hbm_tensor("X", 4, 4)

@@ -217,6 +217,18 @@ PYBIND11_MODULE(_core, mod) {
            py::arg("title") = "",
            "M: SRAM capacity in elements. compute: hold float64 values (False: count only).\n"
            "trace: record every allocation and transfer for save_trace()/animate().")
+      .def_static(
+          "from_preset",
+          [](const std::string& name, const std::string& dtype, bool compute, bool trace, std::string title) {
+            const auto& p = sim::preset(name);
+            const count_t M = p.sram_bytes / sim::bytes_of(sim::parse_dtype(dtype));
+            if (M == 0) throw sim::InputError("preset " + name + " has no SRAM for " + dtype);
+            return std::make_shared<MachineBox>(M, compute ? sim::Mode::compute : sim::Mode::count_only, true, trace,
+                                                std::move(title));
+          },
+          py::arg("name"), py::arg("dtype") = "fp16", py::arg("compute") = true, py::arg("trace") = false,
+          py::arg("title") = "",
+          "A machine whose M is a preset's SRAM (see iolab.presets()) in elements of dtype.")
       .def_property_readonly("M", [](const MachineBox& b) { return b.machine.sram().capacity_elems(); })
       .def_property_readonly("computes", [](const MachineBox& b) { return b.machine.computes(); })
       .def_property_readonly("sealed", [](const MachineBox& b) { return b.sealed; })
