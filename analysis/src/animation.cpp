@@ -493,8 +493,13 @@ std::size_t render_animation(const Trace& trace, const std::filesystem::path& ou
   std::vector<std::size_t> steps =
       kind == Output::png ? std::vector<std::size_t>{std::min(png_step, total - 1)} : frame_steps(total, opts.max_frames);
 
+  for (const auto& t : trace.tensors)
+    if (t.rows > kMaxDim || t.cols > kMaxDim)
+      throw InputError("tensor '" + t.name + "' (" + std::to_string(t.rows) + "x" + std::to_string(t.cols) +
+                       ") is too large to animate: each side must be at most " + std::to_string(kMaxDim));
   std::filesystem::path target = out;
   if (kind == Output::svg_frames && target.filename().empty()) target = target.parent_path();  // "dir/"
+  (void)gp_path(std::filesystem::absolute(target));  // refuse quotes before anything is created
   if (kind == Output::svg_frames && std::filesystem::exists(target)) {
     if (!std::filesystem::is_directory(target))
       throw InputError("'" + target.string() + "' exists and is not a directory (use .gif, .png or a directory)");
