@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "iolab/analysis/evaluation.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/sim/errors.hpp"
 #include "iolab/sim/units.hpp"
 #include "machine_options.hpp"
@@ -30,6 +31,7 @@ struct CountOptions {
   std::string pass = "fwd";
   bool causal = false;
   std::int64_t batch = 1, heads = 1;
+  std::string mask;
 };
 
 struct Totals {
@@ -67,6 +69,11 @@ nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_
     j["bwd_Bc"] = p.bwd_bc;
   }
   if (p.bd > 0) j["Bd"] = p.bd;
+  if (p.block_mask)
+    j["mask"] = {{"pattern", p.block_mask->spec},
+                 {"blocks", {p.block_mask->rows, p.block_mask->cols}},
+                 {"nonzero_blocks", p.block_mask->nonzero()},
+                 {"s", p.block_mask->fraction()}};
   j["hbm_reads"] = e.sim.reads_elems;
   j["hbm_writes"] = e.sim.writes_elems;
   j["hbm_accesses"] = e.sim.reads_elems + e.sim.writes_elems;
@@ -136,6 +143,9 @@ void print_table(const analysis::Evaluation& e, std::ostream& os, const CountOpt
        << "\n";
   else
     os << "blocks B_r=" << p.br << ", B_c=" << p.bc << "\n";
+  if (p.block_mask)
+    os << "block mask " << p.block_mask->spec << ": " << p.block_mask->nonzero() << " of " << p.block_mask->rows
+       << " x " << p.block_mask->cols << " blocks nonzero, s = " << fixed(p.block_mask->fraction(), 4) << "\n";
   if (p.algo == "standard" && sim::has_backward(p.pass))
     os << "backward dS stage " << p.dsoftmax_rows << " row(s) x " << p.dsoftmax_chunk << " columns, "
        << p.dsoftmax_passes << " pass(es)\n";
@@ -180,6 +190,7 @@ void run(const CountOptions& o) {
   p.bc = o.bc;
   p.pass = sim::parse_pass(o.pass);
   p.causal = o.causal;
+  p.mask = o.mask;
   if (o.batch < 1) throw sim::InputError("--batch must be at least 1, got " + std::to_string(o.batch));
   if (o.heads < 1) throw sim::InputError("--heads must be at least 1, got " + std::to_string(o.heads));
   const auto plan = sim::algorithm(p.algo).plan(p);
@@ -207,6 +218,9 @@ void register_count(CLI::App& app) {
   cmd->add_option("--pass", o->pass, "Pass: fwd, bwd (backward alone) or fwdbwd (forward then backward)")
       ->capture_default_str();
   cmd->add_flag("--causal", o->causal, "Causal mask: blocks entirely above the diagonal are skipped");
+  cmd->add_option("--mask", o->mask,
+                  "Block-sparse FlashAttention (Algorithm 5, flash1/flash2, forward): causal, local:W, strided:S, "
+                  "butterfly, random:P[:SEED], file:PATH");
   cmd->add_option("--batch", o->batch, "Batch size B: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--heads", o->heads, "Attention heads H: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--N", o->N, "Sequence length N (rows of Q, K, V)")->required();

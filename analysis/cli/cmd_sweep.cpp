@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/analysis/atomic_file.hpp"
 #include "iolab/analysis/csv.hpp"
 #include "iolab/analysis/grid_spec.hpp"
@@ -26,6 +27,7 @@ struct SweepOptions {
   std::string passes = "fwd";
   bool causal = false;
   bool lower_bound = false;
+  std::string mask;
 };
 
 void run(const SweepOptions& o) {
@@ -46,6 +48,8 @@ void run(const SweepOptions& o) {
   spec.passes.clear();
   for (auto s : analysis::split_words(o.passes)) spec.passes.push_back(sim::parse_pass(s));
   spec.causal = o.causal;
+  spec.mask = o.mask;
+  if (!o.mask.empty()) sim::validate_mask_spec(o.mask);
   analysis::PlotAxis axis = spec.Ms.size() > 1 || spec.Ns.size() == 1 ? analysis::PlotAxis::M : analysis::PlotAxis::N;
   if (o.x == "M")
     axis = analysis::PlotAxis::M;
@@ -98,6 +102,7 @@ void register_sweep(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--pass", o->passes, "Passes, comma-separated: fwd, bwd, fwdbwd")->capture_default_str();
   cmd->add_flag("--causal", o->causal, "Causal mask for every configuration");
+  cmd->add_option("--mask", o->mask, "Block-sparsity pattern for every configuration (see `iolab count --help`)");
   cmd->add_flag("--lower-bound", o->lower_bound,
                 "With --plot: also draw the regime's lower bound (N^2 d^2/M if M >= d^2, N^2 d/sqrt(M) if M < d^2)");
   cmd->add_option("--tiling", o->tilings, "Tilings, comma-separated: fit, paper")->capture_default_str();

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::analysis {
@@ -23,6 +24,10 @@ Bound bound_for(const sim::Plan& plan, sim::count_t hbm_elems) {
       b.formula = "N*d + N^2";
       b.value = N * d + N * N;
     }
+  } else if ((plan.algo == "flash1" || plan.algo == "flash2") && plan.block_mask) {
+    const double s = plan.block_mask->fraction();  // Proposition 4
+    b.formula = "N*d + N^2*d^2*s/M (s=" + std::to_string(s).substr(0, 6) + ")";
+    b.value = N * d + N * N * d * d * s / M;
   } else if (plan.algo == "flash1" || plan.algo == "flash2") {
     b.formula = "N^2*d^2/M";
     b.value = N * N * d * d / M;

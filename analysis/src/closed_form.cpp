@@ -88,6 +88,7 @@ ClosedForm closed_form_standard(std::int64_t N, std::int64_t d, count_t M, DType
 namespace {
 
 ClosedForm forward_of(const sim::Plan& plan) {
+  if (plan.block_mask) return closed_form_blocksparse(plan);
   if (plan.algo == "flash1") return closed_form_flash1_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
   if (plan.algo == "flash2") return closed_form_flash2_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
   if (plan.algo == "standard")

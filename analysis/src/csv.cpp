@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/sim/dtype.hpp"
 
 namespace iolab::analysis {
@@ -19,7 +20,7 @@ std::string fmt_double(double v) {
 std::string csv_header() {
   return "algo,tiling,dtype,N,d,M_elems,M_bytes,Br,Bc,working_set_elems,peak_sram_elems,fits,hbm_reads,hbm_writes,"
          "hbm_accesses,hbm_bytes,closed_form_reads,closed_form_writes,closed_form_match,bound_formula,bound,ratio,"
-         "transfers,pass,causal,regime,lower_bound_formula,lower_bound,lower_ratio\n";
+         "transfers,pass,causal,regime,lower_bound_formula,lower_bound,lower_ratio,mask,nonzero_fraction\n";
 }
 
 std::string csv_row(const Evaluation& e) {
@@ -60,6 +61,8 @@ std::string csv_row(const Evaluation& e) {
   add(e.bound.lower_formula);
   add(fmt_double(e.bound.lower_value));
   add(fmt_double(e.bound.lower_ratio));
+  add(p.block_mask ? p.block_mask->spec : "");
+  add(p.block_mask ? fmt_double(p.block_mask->fraction()) : "1");
   return r + "\n";
 }
 

@@ -11,6 +11,7 @@
 
 #include "iolab/analysis/atomic_file.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::analysis {
@@ -21,6 +22,7 @@ std::string series_label(const sim::Plan& p, PlotAxis x) {
   if (!sim::single_tiling(p.algo)) s += " (" + std::string(sim::name_of(p.tiling)) + ")";
   if (p.pass != sim::Pass::fwd) s += " " + std::string(sim::name_of(p.pass));
   if (p.causal) s += " causal";
+  if (p.block_mask) s += " mask " + p.block_mask->spec;
   s += x == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
   s += " d=" + std::to_string(p.d);
   return s;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/attention/block_mask.hpp"
 
 namespace iolab::analysis {
 
@@ -16,6 +17,7 @@ std::vector<SeriesFit> fit_series(const std::vector<SweepRow>& rows, PlotAxis ax
     if (!sim::single_tiling(p.algo)) key += " (" + std::string(sim::name_of(p.tiling)) + ")";
     if (p.pass != sim::Pass::fwd) key += " " + std::string(sim::name_of(p.pass));
     if (p.causal) key += " causal";
+    if (p.block_mask) key += " mask " + p.block_mask->spec;
     key += axis == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
     key += " d=" + std::to_string(p.d);
     if (!pts.count(key)) order.push_back(key);

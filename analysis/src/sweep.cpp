@@ -14,7 +14,8 @@ namespace {
 
 std::string describe(const sim::AttentionProblem& p) {
   return "algo=" + p.algo + " tiling=" + std::string(sim::name_of(p.tiling)) +
-         " pass=" + std::string(sim::name_of(p.pass)) + (p.causal ? " causal" : "") + " N=" + std::to_string(p.N) +
+         " pass=" + std::string(sim::name_of(p.pass)) + (p.causal ? " causal" : "") +
+         (p.mask.empty() ? "" : " mask=" + p.mask) + " N=" + std::to_string(p.N) +
          " d=" + std::to_string(p.d) + " M=" + std::to_string(p.M);
 }
 
@@ -35,6 +36,7 @@ std::vector<sim::AttentionProblem> expand_grid(const SweepSpec& spec) {
     p.dtype = spec.dtype;
     p.pass = pass;
     p.causal = spec.causal;
+    p.mask = spec.mask;
     problems.push_back(p);
   }
   return problems;

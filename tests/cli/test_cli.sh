@@ -163,5 +163,19 @@ grep -q ",fwdbwd,true," "$TMP/p/sw.csv" && ok || bad "pass/causal columns missin
 grep -q "flash_dtile" "$TMP/p/sw.csv" && ok || bad "flash_dtile not in sweep"
 [[ "$(head -c 4 "$TMP/p/sw.png" | od -An -c | tr -d ' ')" == "211PNG" ]] && ok || bad "pass sweep plot"
 
+"$IOLAB" count --algo flash1 --mask local:256 --N 4096 --d 64 --sram 96KiB --json >"$TMP/bs.json" || bad "count --mask failed"
+$PY - "$TMP/bs.json" <<'PYEOF' && ok || bad "block-sparse JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = j["mask"]
+assert m["pattern"] == "local:256" and 0 < m["s"] < 0.25
+assert m["nonzero_blocks"] == round(m["s"] * m["blocks"][0] * m["blocks"][1])
+assert "s/M" in j["bound"]["formula"] and j["closed_form"]["matches_simulation"] is True
+PYEOF
+expect_error "unknown mask" count --N 100 --d 16 --mask dense
+expect_error "mask with causal" count --N 100 --d 16 --mask causal --causal
+expect_error "mask file missing" count --N 100 --d 16 --mask file:/no/such/file
+expect_error "mask on standard" count --algo standard --N 100 --d 16 --mask butterfly
+
 echo "$pass passed, $fails failed"
 [[ $fails -eq 0 ]]

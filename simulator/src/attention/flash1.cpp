@@ -9,6 +9,8 @@
 //   line 12:     write O_i = diag(l_new)^-1 (diag(l_i) e^(m_i-m_new) O_i + e^(m~-m_new) P~ V_j)
 //   line 13:     write l_i = l_new, m_i = m_new
 // The statistics l and m are fp32 HBM tensors whatever the input dtype.
+// Block-sparse (Algorithm 5): the same, with inner iterations of zero blocks
+// of the mask skipped (line 8: "if M_ij != 0"); K_j, V_j are still loaded.
 // Causal: inner iterations whose block (i, j) lies entirely above the diagonal
 // are skipped (Q_i, O_i, l_i, m_i not loaded, nothing stored); in blocks that
 // cross it, S_xy = -inf for key y > query x.
@@ -79,7 +81,7 @@ HbmTensor& run_flash1(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
     m.load(V_j, V.rows_view(j0, cj));
     for (std::int64_t i0 = 0; i0 < N; i0 += br) {  // line 7
       const std::int64_t ri = std::min(br, N - i0);
-      if (plan.causal && block_above_diagonal(i0, ri, j0)) continue;
+      if (detail::skip_block(plan, i0, ri, j0, br, bc)) continue;  // causal, or Algorithm 5 line 8
       m.load(Q_i, Q.rows_view(i0, ri));  // line 8
       m.load(O_i, O.rows_view(i0, ri));
       m.load(l_i, l.rows_view(i0, ri));

@@ -7,7 +7,8 @@
 // L (the log-sum-exp kept for the backward pass) is an fp32 HBM tensor.
 // Causal: for Q block i only the K/V blocks j with j0 <= i0 + ri - 1 are
 // loaded (the others lie entirely above the diagonal); in blocks that cross
-// it, S_xy = -inf for key y > query x.
+// it, S_xy = -inf for key y > query x. Block-sparse: zero blocks of the mask
+// are skipped the same way.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -63,7 +64,7 @@ HbmTensor& run_flash2(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
     l_i.fill(0.0);
     for (std::int64_t j0 = 0; j0 < N; j0 += bc) {
       const std::int64_t cj = std::min(bc, N - j0);
-      if (plan.causal && block_above_diagonal(i0, ri, j0)) break;  // so are all later j
+      if (detail::skip_block(plan, i0, ri, j0, br, bc)) continue;  // causal, or a zero block of the mask
       m.load(K_j, K.rows_view(j0, cj));
       m.load(V_j, V.rows_view(j0, cj));
       if (compute) {
@@ -76,7 +77,7 @@ HbmTensor& run_flash2(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
             S_ij(r, c) = plan.causal && j0 + c > i0 + r ? kNegInf : plan.scale * s;
             m_new = std::max(m_new, S_ij(r, c));
           }
-          double row_sum = 0.0;  // j = 0 always holds key 0, so m_new is finite
+          double row_sum = 0.0;  // the row's first visited block holds an unmasked key: m_new is finite
           for (std::int64_t c = 0; c < cj; ++c) row_sum += (S_ij(r, c) = std::exp(S_ij(r, c) - m_new));
           const double alpha = std::exp(m_i(r, 0) - m_new);
           l_i(r, 0) = alpha * l_i(r, 0) + row_sum;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/sim/attention/problem.hpp"
 #include "iolab/sim/errors.hpp"
 
@@ -80,6 +81,8 @@ inline void choose_flash_blocks(const AttentionProblem& p, Plan& plan, WorkingSe
 inline void plan_passes(const AttentionProblem& p, Plan& plan, WorkingSetFn bwd_ws) {
   plan.pass = p.pass;
   plan.causal = p.causal;
+  if (!p.mask.empty())
+    plan.block_mask = std::make_shared<const BlockMask>(make_block_mask(p.mask, p.N, plan.br, plan.bc));
   plan.fwd_working_set = has_forward(p.pass) ? plan.working_set : 0;
   if (!has_backward(p.pass)) return;
   Plan b;
@@ -93,6 +96,14 @@ inline void plan_passes(const AttentionProblem& p, Plan& plan, WorkingSetFn bwd_
     plan.bc = b.bc;
   }
   plan.working_set = std::max(plan.fwd_working_set, plan.bwd_working_set);
+}
+
+/// True when block (i0.., j0..) of a flash schedule is skipped: entirely
+/// above the diagonal under a causal mask, or zero in the block mask.
+inline bool skip_block(const Plan& plan, std::int64_t i0, std::int64_t ri, std::int64_t j0, std::int64_t br,
+                       std::int64_t bc) {
+  if (plan.causal && j0 > i0 + ri - 1) return true;
+  return plan.block_mask && !plan.block_mask->at(i0 / br, j0 / bc);
 }
 
 }  // namespace iolab::sim::detail

@@ -35,6 +35,7 @@ count_t flash_dtile_working_set(std::int64_t br, std::int64_t bc, std::int64_t b
 
 Plan plan_flash_dtile(const AttentionProblem& p) {
   validate_common(p);
+  refuse_mask(p, "flash_dtile");
   if (p.br || p.bc)
     throw InputError("flash_dtile chooses square blocks B_r = B_c and the chunk B_d from M; --br/--bc do not apply");
   if (has_backward(p.pass)) throw InputError("flash_dtile has no backward pass (use --pass fwd)");

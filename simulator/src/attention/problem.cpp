@@ -40,8 +40,17 @@ void validate_common(const AttentionProblem& p) {
   if (p.br && *p.br <= 0) throw InputError("block size --br must be positive, got " + std::to_string(*p.br));
   if (p.bc && *p.bc <= 0) throw InputError("block size --bc must be positive, got " + std::to_string(*p.bc));
   if (p.br.has_value() != p.bc.has_value()) throw InputError("--br and --bc must be given together");
+  if (!p.mask.empty() && p.causal)
+    throw InputError("--mask and --causal do not combine; use --mask causal for the block-level causal pattern");
+  if (!p.mask.empty() && p.pass != Pass::fwd)
+    throw InputError("block-sparse masks (--mask) are simulated for the forward pass only (use --pass fwd)");
   if (p.br && p.tiling == Tiling::paper)
     throw InputError("explicit --br/--bc need --tiling fit (the paper tiling fixes its own blocks)");
+}
+
+void refuse_mask(const AttentionProblem& p, std::string_view algo) {
+  if (!p.mask.empty())
+    throw InputError("--mask applies to block-sparse flash1 (Algorithm 5) and flash2, not to " + std::string(algo));
 }
 
 }  // namespace iolab::sim

@@ -57,6 +57,32 @@ ReferenceForward reference_forward(std::span<const double> Q, std::span<const do
   return r;
 }
 
+std::vector<double> reference_attention_masked(std::span<const double> Q, std::span<const double> K,
+                                               std::span<const double> V, std::int64_t N, std::int64_t d, double scale,
+                                               const std::function<bool(std::int64_t, std::int64_t)>& allowed) {
+  const auto nd = static_cast<std::size_t>(N * d);
+  check(nd, {Q, K, V});
+  std::vector<double> O(nd, 0.0), s(static_cast<std::size_t>(N));
+  for (std::int64_t x = 0; x < N; ++x) {
+    double mx = -std::numeric_limits<double>::infinity();
+    for (std::int64_t y = 0; y < N; ++y) {
+      if (!allowed(x, y)) continue;
+      double dot = 0.0;
+      for (std::int64_t c = 0; c < d; ++c) dot += Q[x * d + c] * K[y * d + c];
+      s[y] = scale * dot;
+      mx = std::max(mx, s[y]);
+    }
+    if (mx == -std::numeric_limits<double>::infinity()) throw std::invalid_argument("reference: a query allows no key");
+    double sum = 0.0;
+    for (std::int64_t y = 0; y < N; ++y)
+      if (allowed(x, y)) sum += (s[y] = std::exp(s[y] - mx));
+    for (std::int64_t y = 0; y < N; ++y)
+      if (allowed(x, y))
+        for (std::int64_t c = 0; c < d; ++c) O[x * d + c] += s[y] / sum * V[y * d + c];
+  }
+  return O;
+}
+
 ReferenceGradients reference_backward(std::span<const double> Q, std::span<const double> K,
                                       std::span<const double> V, std::span<const double> dO, std::int64_t N,
                                       std::int64_t d, double scale, bool causal) {

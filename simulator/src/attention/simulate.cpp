@@ -4,6 +4,7 @@
 #include <random>
 
 #include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/attention/block_mask.hpp"
 #include "iolab/sim/attention/reference_backward.hpp"
 #include "iolab/sim/errors.hpp"
 
@@ -105,7 +106,14 @@ SimResult simulate_plan(const Plan& plan, const SimOptions& options) {
   r.transfers = m.transfers();
   r.peak_sram_elems = m.sram().peak_elems();
   if (m.computes()) {
-    if (O) {
+    if (O && plan.block_mask) {
+      const BlockMask& bm = *plan.block_mask;
+      const auto ref = reference_attention_masked(Q.values(), K.values(), V.values(), plan.N, plan.d, plan.scale,
+                                                  [&](std::int64_t x, std::int64_t y) {
+                                                    return bm.at(x / plan.br, y / plan.bc);
+                                                  });
+      r.errors.push_back({"O", compare(O->values(), ref)});
+    } else if (O) {
       const auto ref = plan.causal
                            ? reference_forward(Q.values(), K.values(), V.values(), plan.N, plan.d, plan.scale, true,
                                                false)

@@ -30,6 +30,7 @@ namespace iolab::sim {
 
 Plan plan_standard(const AttentionProblem& p) {
   validate_common(p);
+  refuse_mask(p, "standard");
   if (p.br || p.bc) throw InputError("--br/--bc apply to flash1 and flash2; standard chooses its GEMM tiles from M");
   Plan plan;
   plan.algo = "standard";

@@ -87,6 +87,12 @@ ClosedForm closed_form_standard_bwd(const sim::Plan& plan);
 /// J_i = T (causal: ceil((i B + r_i)/B)) K/V blocks per Q block:
 ///   Q: d sum_i r_i J_i reads (= T N d unmasked); K, V: d sum_i min(N, B J_i) reads (= T N d);
 ///   O: d sum_i r_i J_i - N d reads, d sum_i r_i J_i writes; L (fp32): N writes.
+/// Block-sparse flash1 (Algorithm 5) and flash2 (closed_form_sparse.cpp), with
+/// Z_r = sum of r_i and Z_c = sum of c_j over the nonzero blocks (i, j):
+///   flash1: Q, O: d Z_r reads; O: N d + d Z_r writes; l, m: Z_r reads, N + Z_r writes; K, V: N d.
+///   flash2: K, V: d Z_c reads; Q: N d; O: N d writes; L: N writes.
+ClosedForm closed_form_blocksparse(const sim::Plan& plan);
+
 ClosedForm closed_form_flash_dtile(std::int64_t N, std::int64_t d, std::int64_t B, sim::DType dt, bool causal);
 
 }  // namespace iolab::analysis

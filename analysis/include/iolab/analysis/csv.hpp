@@ -3,7 +3,7 @@
 //   algo,tiling,dtype,N,d,M_elems,M_bytes,Br,Bc,working_set_elems,peak_sram_elems,
 //   fits,hbm_reads,hbm_writes,hbm_accesses,hbm_bytes,closed_form_reads,
 //   closed_form_writes,closed_form_match,bound_formula,bound,ratio,transfers,pass,
-//   causal,regime,lower_bound_formula,lower_bound,lower_ratio
+//   causal,regime,lower_bound_formula,lower_bound,lower_ratio,mask,nonzero_fraction
 // Counts are elements except *_bytes. `fits` says whether the working set is
 // within M (always true for enforced tilings).
 #include <string>

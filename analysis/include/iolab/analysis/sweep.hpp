@@ -23,6 +23,7 @@ struct SweepSpec {
   unsigned threads = 0;          ///< 0: all hardware threads
   std::vector<sim::Pass> passes{sim::Pass::fwd};
   bool causal = false;
+  std::string mask;  ///< block-sparsity pattern for every configuration (empty: dense)
 };
 
 struct SweepRow {

@@ -3,6 +3,7 @@
 // about it (Plan). A plan fixes every block size, so the simulator's run and
 // the closed forms in analysis/ are functions of the same plan.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,8 @@
 #include "iolab/sim/dtype.hpp"
 
 namespace iolab::sim {
+
+struct BlockMask;  // block_mask.hpp
 
 /// How block sizes are chosen.
 ///  fit:   the largest blocks whose whole working set fits in M (enforced).
@@ -42,6 +45,9 @@ struct AttentionProblem {
   std::optional<std::int64_t> br, bc;  ///< explicit block sizes (fit tiling only)
   Pass pass = Pass::fwd;
   bool causal = false;           ///< mask S_xy = -inf for key y > query x
+  /// Block-sparsity pattern (block_mask.hpp) for block-sparse FlashAttention
+  /// (Algorithm 5); empty: dense. flash1 and flash2, forward pass only.
+  std::string mask;
 };
 
 /// Everything the simulation and the closed forms need. For flash algorithms
@@ -78,9 +84,13 @@ struct Plan {
   int dsoftmax_passes = 0;         ///< 1 when a row of P and of dP fit, else 2
   // flash_dtile (small SRAM): columns of the head dimension per chunk
   std::int64_t bd = 0;
+  /// Block-sparse runs: the mask over the forward's B_r x B_c blocks (null: dense).
+  std::shared_ptr<const BlockMask> block_mask;
 };
 
 /// Validates the parts of a problem every algorithm shares (N, d, M > 0).
 void validate_common(const AttentionProblem& p);
+/// InputError when a block mask is asked of an algorithm that has none.
+void refuse_mask(const AttentionProblem& p, std::string_view algo);
 
 }  // namespace iolab::sim

@@ -7,6 +7,7 @@
 //   dV = P^T dO, dP = dO V^T, D_x = sum_y P_xy dP_xy, dS = P o (dP - D),
 //   dQ = scale dS K, dK = scale dS^T Q.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -20,6 +21,12 @@ struct ReferenceForward {
 
 ReferenceForward reference_forward(std::span<const double> Q, std::span<const double> K, std::span<const double> V,
                                    std::int64_t N, std::int64_t d, double scale, bool causal, bool with_P);
+
+/// O = softmax(S restricted to allowed(x, y)) V: keys not allowed get -inf
+/// (block-sparse masks). Every query must allow some key.
+std::vector<double> reference_attention_masked(std::span<const double> Q, std::span<const double> K,
+                                               std::span<const double> V, std::int64_t N, std::int64_t d, double scale,
+                                               const std::function<bool(std::int64_t, std::int64_t)>& allowed);
 
 struct ReferenceGradients {
   std::vector<double> dQ, dK, dV;  ///< N x d each
