@@ -359,8 +359,8 @@ class Renderer {
       const double cx = (b.x0 + b.x1) / 2;
       s.text(cx, b.y0 - 40, t.name, "center", 12, "#000000");
       s.text(cx, b.y0 - 27, std::to_string(t.rows) + "x" + std::to_string(t.cols), "center", 8, "#555555");
-      s.text(cx - 3, b.y0 - 10, "r" + std::to_string(per_tensor[i].first), "right", 8, "#b00020");
-      s.text(cx + 3, b.y0 - 10, "w" + std::to_string(per_tensor[i].second), "left", 8, "#1d4ed8");
+      s.text(cx - 3, b.y0 - 10, std::string("r").append(std::to_string(per_tensor[i].first)), "right", 8, "#b00020");
+      s.text(cx + 3, b.y0 - 10, std::string("w").append(std::to_string(per_tensor[i].second)), "left", 8, "#1d4ed8");
     }
 
     // SRAM bar: live tiles in allocation order, scaled to max(M, in use).

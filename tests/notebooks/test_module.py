@@ -61,6 +61,25 @@ def test_presets():
         iolab.Machine.from_preset("no-such-gpu")
 
 
+def test_passes_causal_and_regimes():
+    fwd = iolab.simulate("flash2", 64, 8, 512)["total"]
+    fb = iolab.simulate("flash2", 64, 8, 512, pass_="fwdbwd")
+    assert fb["total"] > fwd and "dQ" in fb["tensors"]
+    p = iolab.plan("flash2", 64, 8, 512, pass_="fwdbwd")
+    assert p.pass_ == "fwdbwd" and fb["total"] == iolab.closed_form(p)["total"]
+    c = iolab.simulate("flash2", 64, 8, 512, causal=True, compute=True)
+    assert c["total"] < fwd and iolab.plan("flash2", 64, 8, 512, causal=True).causal
+    m = iolab.Machine(512)
+    ins = [m.hbm_tensor(n, 64, 8) for n in "QKV"]
+    with pytest.raises(iolab.InputError, match="forward"):
+        iolab.run(m, p, *ins)
+    b = iolab.bound(iolab.plan("flash2", 64, 16, 128), 1000)
+    assert b["regime"] == "M < d^2" and b["lower_formula"] == "N^2*d/sqrt(M)"
+    assert b["lower_value"] == pytest.approx(64 * 64 * 16 / 128 ** 0.5)
+    with pytest.raises(iolab.InputError):
+        iolab.plan("flash2", 64, 8, 512, pass_="sideways")
+
+
 def test_count_only_machine_has_no_values():
     m = iolab.Machine(16, compute=False)
     X = m.hbm_tensor("X", 4, 4)
@@ -128,7 +147,9 @@ def test_check_counts_a_python_schedule_exactly():
     assert rep.peak_sram == 4 * d + 2
     best, total, totals = iolab.best_builtin(N, d, M)
     assert rep.best_builtin == best and rep.best_builtin_total == total == min(totals.values())
-    assert rep.bound == pytest.approx(N * N * d * d / M)
+    assert rep.bound == pytest.approx(N * N * d * d / M) and rep.bound_formula == "N^2 d^2 / M"  # M >= d^2
+    small = iolab.check(_row_schedule, N=N, d=8, M=60)                                          # M < d^2
+    assert small.correct and small.bound == pytest.approx(N * N * 8 / 60 ** 0.5)
     assert "correct:      yes" in str(rep)
 
 

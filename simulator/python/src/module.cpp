@@ -138,7 +138,8 @@ py::dict closed_form_dict(const analysis::ClosedForm& cf) {
 }
 
 sim::Plan make_plan(const std::string& algo, std::int64_t N, std::int64_t d, count_t M, const std::string& dtype,
-                    const std::string& tiling, std::optional<std::int64_t> br, std::optional<std::int64_t> bc) {
+                    const std::string& tiling, std::optional<std::int64_t> br, std::optional<std::int64_t> bc,
+                    const std::string& pass, bool causal) {
   if (br.has_value() != bc.has_value()) throw sim::InputError("br and bc go together");
   sim::AttentionProblem p;
   p.algo = algo;
@@ -149,6 +150,8 @@ sim::Plan make_plan(const std::string& algo, std::int64_t N, std::int64_t d, cou
   p.tiling = sim::parse_tiling(tiling);
   p.br = br;
   p.bc = bc;
+  p.pass = sim::parse_pass(pass);
+  p.causal = causal;
   return sim::algorithm(algo).plan(p);
 }
 
@@ -451,6 +454,8 @@ PYBIND11_MODULE(_core, mod) {
       .def_readonly("softmax_rows", &sim::Plan::softmax_rows)
       .def_readonly("softmax_chunk", &sim::Plan::softmax_chunk)
       .def_readonly("softmax_passes", &sim::Plan::softmax_passes)
+      .def_property_readonly("pass_", [](const sim::Plan& p) { return std::string(sim::name_of(p.pass)); })
+      .def_readonly("causal", &sim::Plan::causal)
       .def("__repr__", [](const sim::Plan& p) {
         return "<Plan " + p.algo + " N=" + std::to_string(p.N) + " d=" + std::to_string(p.d) +
                " M=" + std::to_string(p.M) + " Br=" + std::to_string(p.br) + " Bc=" + std::to_string(p.bc) +
@@ -467,10 +472,15 @@ PYBIND11_MODULE(_core, mod) {
       "Built-in algorithms: name -> summary");
   mod.def("plan", &make_plan, py::arg("algo"), py::arg("N"), py::arg("d"), py::arg("M"), py::arg("dtype") = "fp16",
           py::arg("tiling") = "fit", py::arg("br") = py::none(), py::arg("bc") = py::none(),
-          "Plans a built-in algorithm (InputError/CapacityError when M is too small).");
+          py::arg("pass_") = "fwd", py::arg("causal") = false,
+          "Plans a built-in algorithm (InputError/CapacityError when M is too small).\n"
+          "pass_: 'fwd', 'bwd' or 'fwdbwd'; causal: mask keys after the query.");
   mod.def(
       "run",
       [](const BoxPtr& b, const sim::Plan& plan, const Tensor& Q, const Tensor& K, const Tensor& V) {
+        if (plan.pass != sim::Pass::fwd)
+          throw sim::InputError("iolab.run runs forward plans; use iolab.simulate for pass_ = '" +
+                                std::string(sim::name_of(plan.pass)) + "'");
         for (const Tensor* t : {&Q, &K, &V}) {
           same_machine(b, t->box, "HBM tensor '" + t->t->name() + "'");
           if (t->t->rows() != plan.N || t->t->cols() != plan.d)
@@ -491,9 +501,9 @@ PYBIND11_MODULE(_core, mod) {
   mod.def(
       "simulate",
       [](const std::string& algo, std::int64_t N, std::int64_t d, count_t M, const std::string& dtype,
-         const std::string& tiling, std::optional<std::int64_t> br, std::optional<std::int64_t> bc, bool compute,
-         std::uint64_t seed) {
-        const auto plan = make_plan(algo, N, d, M, dtype, tiling, br, bc);
+         const std::string& tiling, std::optional<std::int64_t> br, std::optional<std::int64_t> bc,
+         const std::string& pass, bool causal, bool compute, std::uint64_t seed) {
+        const auto plan = make_plan(algo, N, d, M, dtype, tiling, br, bc, pass, causal);
         sim::SimOptions o;
         o.mode = compute ? sim::Mode::compute : sim::Mode::count_only;
         o.seed = seed;
@@ -525,7 +535,8 @@ PYBIND11_MODULE(_core, mod) {
         return out;
       },
       py::arg("algo"), py::arg("N"), py::arg("d"), py::arg("M"), py::arg("dtype") = "fp16", py::arg("tiling") = "fit",
-      py::arg("br") = py::none(), py::arg("bc") = py::none(), py::arg("compute") = false, py::arg("seed") = 1,
+      py::arg("br") = py::none(), py::arg("bc") = py::none(), py::arg("pass_") = "fwd", py::arg("causal") = false,
+      py::arg("compute") = false, py::arg("seed") = 1,
       "Plans and runs a built-in algorithm on random inputs; returns counts (and errors when compute=True).");
   mod.def("closed_form", [](const sim::Plan& p) { return closed_form_dict(analysis::closed_form(p)); },
           py::arg("plan"), "Exact HBM traffic of a plan by formula, per tensor, in elements.");
@@ -555,10 +566,15 @@ PYBIND11_MODULE(_core, mod) {
         d["formula"] = b.formula;
         d["value"] = b.value;
         d["ratio"] = count ? py::cast(b.ratio) : py::none();
+        d["regime"] = b.regime;
+        d["lower_formula"] = b.lower_formula;
+        d["lower_value"] = b.lower_value;
+        d["lower_ratio"] = count ? py::cast(b.lower_ratio) : py::none();
         return d;
       },
       py::arg("plan"), py::arg("count") = py::none(),
-      "Theta bound of Theorem 2 for the plan's algorithm (and count / bound when count is given).");
+      "Theta bound of the plan's algorithm, its regime (M >= d^2 or M < d^2) and the regime's lower bound\n"
+      "for exact attention (and count / bound when count is given).");
   mod.def(
       "fit_power_law",
       [](const std::vector<double>& x, const std::vector<double>& y) {
