@@ -31,7 +31,7 @@ if [[ ! -x "$BUILD/kernels/attention_measure" ]]; then
     { tail -30 "$OUT/build.log"; echo "build failed"; exit 1; }
 fi
 BIN="$BUILD/kernels/attention_measure"
-METRICS=gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_sectors_srcunit_tex_op_read.sum,lts__t_sectors_srcunit_tex_op_write.sum,lts__t_bytes.sum
+METRICS=gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_sectors_srcunit_tex_op_read.sum,lts__t_sectors_srcunit_tex_op_write.sum,lts__t_bytes.sum,l1tex__m_xbar2l1tex_read_bytes.sum,l1tex__m_l1tex2xbar_write_bytes.sum,lrc__xbar2gpc_sectors_op_read.sum,lrc__lrc2xbar_sectors_op_read.sum
 
 # kernel d N batch heads causal. Q, K and V are batch*heads*N*d*2 bytes each:
 # some configurations fit the L2 together, some overflow it.

@@ -8,7 +8,12 @@ forward configuration into rows of two CSVs (appended):
 Metrics (bytes unless noted): dram__bytes_read.sum, dram__bytes_write.sum,
 lts__t_sectors_srcunit_tex_op_read.sum and ..._write.sum (32-byte sectors the
 SMs read from / wrote to L2, converted to bytes), lts__t_bytes.sum (all L2
-traffic), gpu__time_duration.sum (ns). Exits non-zero, naming the problem, if
+traffic), l1tex__m_xbar2l1tex_read_bytes.sum and l1tex__m_l1tex2xbar_write_bytes.sum
+(bytes the SMs' L1TEX units received from / sent to the crossbar: the SRAM<->L2
+traffic as the SMs see it), lrc__xbar2gpc_sectors_op_read.sum and
+lrc__lrc2xbar_sectors_op_read.sum (read sectors the L2 request coalescer
+delivered to the GPCs / forwarded to L2 after merging identical requests; in
+bytes), gpu__time_duration.sum (ns). Exits non-zero, naming the problem, if
 the report has no launches or lacks a metric.
 """
 import csv
@@ -22,6 +27,10 @@ METRICS = {
     "l2_read_bytes_from_sm": ("lts__t_sectors_srcunit_tex_op_read.sum", 32),
     "l2_write_bytes_from_sm": ("lts__t_sectors_srcunit_tex_op_write.sum", 32),
     "lts_bytes": ("lts__t_bytes.sum", 1),
+    "l1_read_bytes_from_xbar": ("l1tex__m_xbar2l1tex_read_bytes.sum", 1),
+    "l1_write_bytes_to_xbar": ("l1tex__m_l1tex2xbar_write_bytes.sum", 1),
+    "lrc_read_bytes_to_gpc": ("lrc__xbar2gpc_sectors_op_read.sum", 32),
+    "lrc_read_bytes_to_l2": ("lrc__lrc2xbar_sectors_op_read.sum", 32),
     "ncu_duration_ns": ("gpu__time_duration.sum", 1),
 }
 META = ["gpu", "driver", "date", "kernel", "pass", "dtype", "d", "N", "batch", "heads", "causal"]
