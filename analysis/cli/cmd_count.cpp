@@ -32,14 +32,18 @@ struct CountOptions {
   bool causal = false;
   std::int64_t batch = 1, heads = 1;
   std::string mask;
+  std::int64_t groups = 1, splits = 0;
 };
 
 struct Totals {
   sim::count_t reads, writes, bytes;
 };
 
+/// One simulation is one head, or for decoding one K/V group of `groups`
+/// query heads: totals scale by batch * heads / groups.
 Totals totals(const analysis::Evaluation& e, std::int64_t batch, std::int64_t heads) {
-  const auto bh = sim::checked_mul(static_cast<sim::count_t>(batch), static_cast<sim::count_t>(heads), "batch*heads");
+  const auto units = static_cast<sim::count_t>(heads / std::max<std::int64_t>(1, e.sim.plan.groups));
+  const auto bh = sim::checked_mul(static_cast<sim::count_t>(batch), units, "batch*heads");
   return {sim::checked_mul(e.sim.reads_elems, bh, "total HBM reads"),
           sim::checked_mul(e.sim.writes_elems, bh, "total HBM writes"),
           sim::checked_mul(e.sim.hbm_bytes, bh, "total HBM bytes")};
@@ -82,6 +86,16 @@ nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_
   const Totals t = totals(e, o.batch, o.heads);
   j["batch"] = o.batch;
   j["heads"] = o.heads;
+  if (sim::is_decoding(p.algo)) {
+    j["groups"] = p.groups;
+    j["kv_heads"] = o.heads / p.groups;
+    j["query_rows"] = p.q_rows;
+  }
+  if (p.algo == "flash_decoding") {
+    j["splits"] = p.splits;
+    j["split_rows"] = p.split_rows;
+    j["reduce_chunk"] = p.reduce_chunk;
+  }
   j["total_hbm_reads"] = t.reads;
   j["total_hbm_writes"] = t.writes;
   j["total_hbm_accesses"] = t.reads + t.writes;
@@ -143,6 +157,12 @@ void print_table(const analysis::Evaluation& e, std::ostream& os, const CountOpt
        << "\n";
   else
     os << "blocks B_r=" << p.br << ", B_c=" << p.bc << "\n";
+  if (sim::is_decoding(p.algo))
+    os << "decoding step: " << p.q_rows << " query head(s) share one K/V head of N = " << p.N << " cached keys"
+       << (p.algo == "flash_decoding" ? ", " + std::to_string(p.splits) + " splits of " + std::to_string(p.split_rows) +
+                                            " keys, reduced " + std::to_string(p.reduce_chunk) + " at a time"
+                                      : std::string())
+       << "\n";
   if (p.block_mask)
     os << "block mask " << p.block_mask->spec << ": " << p.block_mask->nonzero() << " of " << p.block_mask->rows
        << " x " << p.block_mask->cols << " blocks nonzero, s = " << fixed(p.block_mask->fraction(), 4) << "\n";
@@ -191,6 +211,11 @@ void run(const CountOptions& o) {
   p.pass = sim::parse_pass(o.pass);
   p.causal = o.causal;
   p.mask = o.mask;
+  p.groups = o.groups;
+  p.splits = o.splits;
+  if (o.heads % std::max<std::int64_t>(1, o.groups) != 0)
+    throw sim::InputError("--heads " + std::to_string(o.heads) + " is not a multiple of --groups " +
+                          std::to_string(o.groups));
   if (o.batch < 1) throw sim::InputError("--batch must be at least 1, got " + std::to_string(o.batch));
   if (o.heads < 1) throw sim::InputError("--heads must be at least 1, got " + std::to_string(o.heads));
   const auto plan = sim::algorithm(p.algo).plan(p);
@@ -221,6 +246,11 @@ void register_count(CLI::App& app) {
   cmd->add_option("--mask", o->mask,
                   "Block-sparse FlashAttention (Algorithm 5, flash1/flash2, forward): causal, local:W, strided:S, "
                   "butterfly, random:P[:SEED], file:PATH");
+  cmd->add_option("--groups", o->groups,
+                  "decode, flash_decoding: query heads sharing one K/V head (1 multi-head, H multi-query, else "
+                  "grouped-query); K/V traffic is counted once per group")
+      ->capture_default_str();
+  cmd->add_option("--splits", o->splits, "flash_decoding: splits of the KV length (default about sqrt(N))");
   cmd->add_option("--batch", o->batch, "Batch size B: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--heads", o->heads, "Attention heads H: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--N", o->N, "Sequence length N (rows of Q, K, V)")->required();

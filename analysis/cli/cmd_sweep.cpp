@@ -28,6 +28,7 @@ struct SweepOptions {
   bool causal = false;
   bool lower_bound = false;
   std::string mask;
+  std::int64_t groups = 1, splits = 0;
 };
 
 void run(const SweepOptions& o) {
@@ -49,6 +50,8 @@ void run(const SweepOptions& o) {
   for (auto s : analysis::split_words(o.passes)) spec.passes.push_back(sim::parse_pass(s));
   spec.causal = o.causal;
   spec.mask = o.mask;
+  spec.groups = o.groups;
+  spec.splits = o.splits;
   if (!o.mask.empty()) sim::validate_mask_spec(o.mask);
   analysis::PlotAxis axis = spec.Ms.size() > 1 || spec.Ns.size() == 1 ? analysis::PlotAxis::M : analysis::PlotAxis::N;
   if (o.x == "M")
@@ -102,6 +105,8 @@ void register_sweep(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--pass", o->passes, "Passes, comma-separated: fwd, bwd, fwdbwd")->capture_default_str();
   cmd->add_flag("--causal", o->causal, "Causal mask for every configuration");
+  cmd->add_option("--groups", o->groups, "decode, flash_decoding: query heads per K/V head")->capture_default_str();
+  cmd->add_option("--splits", o->splits, "flash_decoding: splits of the KV length (default about sqrt(N))");
   cmd->add_option("--mask", o->mask, "Block-sparsity pattern for every configuration (see `iolab count --help`)");
   cmd->add_flag("--lower-bound", o->lower_bound,
                 "With --plot: also draw the regime's lower bound (N^2 d^2/M if M >= d^2, N^2 d/sqrt(M) if M < d^2)");

@@ -31,13 +31,19 @@ Bound bound_for(const sim::Plan& plan, sim::count_t hbm_elems) {
   } else if (plan.algo == "flash1" || plan.algo == "flash2") {
     b.formula = "N^2*d^2/M";
     b.value = N * N * d * d / M;
+  } else if (plan.algo == "decode" || plan.algo == "flash_decoding") {
+    b.formula = "N*d";  // the K/V cache is read once; nothing else is of that size
+    b.value = N * d;
   } else if (plan.algo == "flash_dtile") {
     b.formula = "N^2*d/sqrt(M)";
     b.value = N * N * d / std::sqrt(M);
   } else {
     throw sim::InputError("no bound for algorithm '" + plan.algo + "'");
   }
-  if (small) {
+  if (plan.algo == "decode" || plan.algo == "flash_decoding") {
+    b.lower_formula = "N*d";  // any exact decoding step reads every cached key and value
+    b.lower_value = N * d;
+  } else if (small) {
     b.lower_formula = "N^2*d/sqrt(M)";
     b.lower_value = N * N * d / std::sqrt(M);
   } else {

@@ -37,6 +37,8 @@ std::vector<sim::AttentionProblem> expand_grid(const SweepSpec& spec) {
     p.pass = pass;
     p.causal = spec.causal;
     p.mask = spec.mask;
+    if (sim::is_decoding(algo)) p.groups = spec.groups;
+    if (algo == "flash_decoding") p.splits = spec.splits;
     problems.push_back(p);
   }
   return problems;

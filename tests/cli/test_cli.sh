@@ -177,5 +177,22 @@ expect_error "mask with causal" count --N 100 --d 16 --mask causal --causal
 expect_error "mask file missing" count --N 100 --d 16 --mask file:/no/such/file
 expect_error "mask on standard" count --algo standard --N 100 --d 16 --mask butterfly
 
+"$IOLAB" count --algo decode --N 32768 --d 128 --groups 8 --heads 32 --batch 2 --preset h100 --json >"$TMP/gq.json" \
+  || bad "count decode --groups failed"
+$PY - "$TMP/gq.json" <<'PYEOF' && ok || bad "GQA decode JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["groups"] == 8 and j["kv_heads"] == 4 and j["query_rows"] == 8
+assert j["per_tensor"]["K"]["reads"] == 32768 * 128 and j["per_tensor"]["Q"]["reads"] == 8 * 128
+assert j["total_hbm_bytes"] == 2 * 4 * j["hbm_bytes"]  # batch x K/V heads
+assert j["bound"]["formula"] == "N*d"
+PYEOF
+"$IOLAB" count --algo flash_decoding --N 4000 --d 64 --splits 7 --sram-elems 20000 --verify --json >"$TMP/fd.json" \
+  || bad "count flash_decoding failed"
+$PY -c "import json; j=json.load(open('$TMP/fd.json')); assert j['splits']==7 and j['per_tensor']['LSE_split']['dtype']=='fp32' and j['verify']['rel_error']<1e-12" \
+  && ok || bad "flash_decoding JSON"
+expect_error "heads not a multiple of groups" count --algo decode --N 100 --d 16 --groups 3 --heads 8
+expect_error "groups on flash2" count --algo flash2 --N 100 --d 16 --groups 2
+
 echo "$pass passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -40,6 +40,12 @@ void validate_common(const AttentionProblem& p) {
   if (p.br && *p.br <= 0) throw InputError("block size --br must be positive, got " + std::to_string(*p.br));
   if (p.bc && *p.bc <= 0) throw InputError("block size --bc must be positive, got " + std::to_string(*p.bc));
   if (p.br.has_value() != p.bc.has_value()) throw InputError("--br and --bc must be given together");
+  if (p.groups < 1) throw InputError("--groups must be at least 1, got " + std::to_string(p.groups));
+  if (p.splits < 0) throw InputError("--splits must be positive, got " + std::to_string(p.splits));
+  if (p.groups > 1 && p.algo != "decode" && p.algo != "flash_decoding")
+    throw InputError("--groups (query heads per K/V head) applies to decode and flash_decoding, not to " + p.algo);
+  if (p.splits > 0 && p.algo != "flash_decoding")
+    throw InputError("--splits applies to flash_decoding, not to " + p.algo);
   if (!p.mask.empty() && p.causal)
     throw InputError("--mask and --causal do not combine; use --mask causal for the block-level causal pattern");
   if (!p.mask.empty() && p.pass != Pass::fwd)

@@ -83,6 +83,27 @@ std::vector<double> reference_attention_masked(std::span<const double> Q, std::s
   return O;
 }
 
+std::vector<double> reference_decode(std::span<const double> Q, std::span<const double> K, std::span<const double> V,
+                                     std::int64_t rows, std::int64_t N, std::int64_t d, double scale) {
+  if (Q.size() != static_cast<std::size_t>(rows * d)) throw std::invalid_argument("reference_decode: Q must be rows x d");
+  check(static_cast<std::size_t>(N * d), {K, V});
+  std::vector<double> O(static_cast<std::size_t>(rows * d), 0.0), s(static_cast<std::size_t>(N));
+  for (std::int64_t x = 0; x < rows; ++x) {
+    double mx = -std::numeric_limits<double>::infinity();
+    for (std::int64_t y = 0; y < N; ++y) {
+      double dot = 0.0;
+      for (std::int64_t c = 0; c < d; ++c) dot += Q[x * d + c] * K[y * d + c];
+      s[y] = scale * dot;
+      mx = std::max(mx, s[y]);
+    }
+    double sum = 0.0;
+    for (std::int64_t y = 0; y < N; ++y) sum += (s[y] = std::exp(s[y] - mx));
+    for (std::int64_t y = 0; y < N; ++y)
+      for (std::int64_t c = 0; c < d; ++c) O[x * d + c] += s[y] / sum * V[y * d + c];
+  }
+  return O;
+}
+
 ReferenceGradients reference_backward(std::span<const double> Q, std::span<const double> K,
                                       std::span<const double> V, std::span<const double> dO, std::int64_t N,
                                       std::int64_t d, double scale, bool causal) {

@@ -19,9 +19,17 @@ const std::vector<AlgorithmInfo>& algorithms() {
        "small SRAM (M < d^2): square blocks B ~ sqrt(M), the head dimension tiled too, O updated in HBM; "
        "Theta(N^2 d / sqrt(M))",
        &plan_flash_dtile, &run_flash_dtile},
+      {"decode",
+       "one decoding step with a KV cache: the query rows of a K/V group against N cached keys, K and V read once",
+       &plan_decode, &run_decode},
+      {"flash_decoding",
+       "Flash-Decoding: the KV length split into chunks, partial outputs and log-sum-exps reduced at the end",
+       &plan_flash_decoding, &run_flash_decoding},
   };
   return kAlgorithms;
 }
+
+bool is_decoding(std::string_view algo) { return algo == "decode" || algo == "flash_decoding"; }
 
 bool single_tiling(std::string_view algo) { return algo == "standard" || algo == "flash_dtile"; }
 

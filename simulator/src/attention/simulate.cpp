@@ -50,7 +50,8 @@ SimResult simulate_plan(const Plan& plan, const SimOptions& options) {
     throw InputError("algorithm '" + plan.algo + "' has no backward pass (use --pass fwd)");
   Machine m({plan.M, options.mode, plan.enforce_capacity});
   if (options.observer) m.set_observer(options.observer);
-  auto& Q = m.hbm_tensor("Q", plan.N, plan.d, plan.dtype);
+  const std::int64_t q_rows = plan.q_rows > 0 ? plan.q_rows : plan.N;  // decoding: one row per query head
+  auto& Q = m.hbm_tensor("Q", q_rows, plan.d, plan.dtype);
   auto& K = m.hbm_tensor("K", plan.N, plan.d, plan.dtype);
   auto& V = m.hbm_tensor("V", plan.N, plan.d, plan.dtype);
   HbmTensor* dO = bwd ? &m.hbm_tensor("dO", plan.N, plan.d, plan.dtype) : nullptr;
@@ -106,7 +107,10 @@ SimResult simulate_plan(const Plan& plan, const SimOptions& options) {
   r.transfers = m.transfers();
   r.peak_sram_elems = m.sram().peak_elems();
   if (m.computes()) {
-    if (O && plan.block_mask) {
+    if (O && plan.q_rows > 0) {  // decoding: the query is the last position, every cached key is visible
+      const auto ref = reference_decode(Q.values(), K.values(), V.values(), q_rows, plan.N, plan.d, plan.scale);
+      r.errors.push_back({"O", compare(O->values(), ref)});
+    } else if (O && plan.block_mask) {
       const BlockMask& bm = *plan.block_mask;
       const auto ref = reference_attention_masked(Q.values(), K.values(), V.values(), plan.N, plan.d, plan.scale,
                                                   [&](std::int64_t x, std::int64_t y) {

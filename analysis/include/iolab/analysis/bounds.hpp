@@ -8,6 +8,7 @@
 //   flash1, flash2:  N^2 d^2 / M                (both regimes; Theorem 2 / Theorem 5)
 //                    N d + N^2 d^2 s / M        (block-sparse, s = nonzero-block fraction; Proposition 4)
 //   flash_dtile:     N^2 d / sqrt(M)            (both regimes; proofs/small-sram.md)
+//   decode, flash_decoding: N d                 (one query row per head; lower bound N d too)
 // The same forms hold for the backward pass and for fwd+bwd (a constant
 // factor), and under a causal mask (about half). Beside the algorithm's own
 // bound, `lower` is the regime's lower bound for exact attention (Saha and

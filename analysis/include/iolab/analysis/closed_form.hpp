@@ -93,6 +93,13 @@ ClosedForm closed_form_standard_bwd(const sim::Plan& plan);
 ///   flash2: K, V: d Z_c reads; Q: N d; O: N d writes; L: N writes.
 ClosedForm closed_form_blocksparse(const sim::Plan& plan);
 
+/// One decoding step, g query heads per K/V head (closed_form_inference.cpp):
+///   Q: g d reads; K, V: N d reads; O: g d writes; L (fp32): g writes.
+ClosedForm closed_form_decode(std::int64_t N, std::int64_t d, std::int64_t g, sim::DType dt);
+/// Flash-Decoding with S splits: Q: S g d reads; K, V: N d reads; O_split (fp32):
+/// S g d writes and reads; LSE_split (fp32): S g writes and reads; O: g d writes; L: g writes.
+ClosedForm closed_form_flash_decoding(std::int64_t N, std::int64_t d, std::int64_t g, std::int64_t S, sim::DType dt);
+
 ClosedForm closed_form_flash_dtile(std::int64_t N, std::int64_t d, std::int64_t B, sim::DType dt, bool causal);
 
 }  // namespace iolab::analysis

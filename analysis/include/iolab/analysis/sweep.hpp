@@ -24,6 +24,8 @@ struct SweepSpec {
   std::vector<sim::Pass> passes{sim::Pass::fwd};
   bool causal = false;
   std::string mask;  ///< block-sparsity pattern for every configuration (empty: dense)
+  std::int64_t groups = 1;  ///< decode, flash_decoding: query heads per K/V head
+  std::int64_t splits = 0;  ///< flash_decoding: splits (0: automatic)
 };
 
 struct SweepRow {

@@ -71,6 +71,20 @@ HbmTensor& run_flash2(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
 Plan plan_flash_dtile(const AttentionProblem& p);
 HbmTensor& run_flash_dtile(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, HbmTensor& V);
 
+/// Inference (decode.cpp, flash_decoding.cpp): one decoding step, the query
+/// block being the `groups` query heads that share a K/V head; Q is
+/// groups x d, K and V are N x d.
+Plan plan_decode(const AttentionProblem& p);
+HbmTensor& run_decode(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, HbmTensor& V);
+Plan plan_flash_decoding(const AttentionProblem& p);
+HbmTensor& run_flash_decoding(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, HbmTensor& V);
+///   decode: Q, O (2 g d) + K_j, V_j (2 Bc d) + S_j (g Bc) + m, l (2 g)
+///   flash_decoding reduction: O_split, LSE_split chunks of R splits (R g (d + 1)) + O (g d) + m, l (2 g)
+count_t decode_working_set(std::int64_t g, std::int64_t bc, std::int64_t d);
+count_t flash_decoding_reduce_working_set(std::int64_t g, std::int64_t chunk, std::int64_t d);
+/// True for inference algorithms (one query row per query head, no backward).
+bool is_decoding(std::string_view algo);
+
 Gradients run_standard_backward(Machine& m, const Plan& plan, const BackwardIO& io);
 Gradients run_flash1_backward(Machine& m, const Plan& plan, const BackwardIO& io);
 Gradients run_flash2_backward(Machine& m, const Plan& plan, const BackwardIO& io);

@@ -48,6 +48,12 @@ struct AttentionProblem {
   /// Block-sparsity pattern (block_mask.hpp) for block-sparse FlashAttention
   /// (Algorithm 5); empty: dense. flash1 and flash2, forward pass only.
   std::string mask;
+  /// Decoding (decode, flash_decoding): query heads sharing one K/V head
+  /// (1: multi-head; H: multi-query; else grouped-query). The step's Q has
+  /// `groups` rows, one per query head of the group, against N cached keys.
+  std::int64_t groups = 1;
+  /// flash_decoding: number of splits of the KV length (0: automatic).
+  std::int64_t splits = 0;
 };
 
 /// Everything the simulation and the closed forms need. For flash algorithms
@@ -84,6 +90,11 @@ struct Plan {
   int dsoftmax_passes = 0;         ///< 1 when a row of P and of dP fit, else 2
   // flash_dtile (small SRAM): columns of the head dimension per chunk
   std::int64_t bd = 0;
+  // decoding: rows of Q (query heads of one K/V group; 0 means N), splits of
+  // the KV length and splits reduced per chunk (flash_decoding)
+  std::int64_t q_rows = 0;
+  std::int64_t groups = 1;
+  std::int64_t splits = 0, split_rows = 0, reduce_chunk = 0;
   /// Block-sparse runs: the mask over the forward's B_r x B_c blocks (null: dense).
   std::shared_ptr<const BlockMask> block_mask;
 };

@@ -28,6 +28,10 @@ std::vector<double> reference_attention_masked(std::span<const double> Q, std::s
                                                std::span<const double> V, std::int64_t N, std::int64_t d, double scale,
                                                const std::function<bool(std::int64_t, std::int64_t)>& allowed);
 
+/// Decoding: rows queries (q x d) against N keys and values, all keys visible.
+std::vector<double> reference_decode(std::span<const double> Q, std::span<const double> K, std::span<const double> V,
+                                     std::int64_t rows, std::int64_t N, std::int64_t d, double scale);
+
 struct ReferenceGradients {
   std::vector<double> dQ, dK, dV;  ///< N x d each
 };
