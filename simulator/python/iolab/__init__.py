@@ -19,7 +19,8 @@ Built-in algorithms, closed forms and bounds::
     p = iolab.plan("flash2", N=1024, d=64, M=24576)
     r = iolab.simulate("flash2", 1024, 64, 24576)
     iolab.closed_form(p)["total"] == r["total"]
-    iolab.bound(p, r["total"])
+    iolab.bound(p, r["total"])                   # the algorithm's Theta form and the regime's lower bound
+    iolab.simulate("flash2", 1024, 64, 24576, pass_="fwdbwd", causal=True)
 
 Your own schedule, checked against the float64 reference and counted::
 
