@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -83,6 +84,21 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     gp << "set xlabel '" << (opts.x == PlotAxis::M ? "SRAM size M (elements)" : "sequence length N") << "'\n";
     gp << "set ylabel 'HBM accesses (elements read + written)'\n";
     if (!opts.title.empty()) gp << "set title '" << opts.title << "'\n";
+    if (opts.lower_bound_lines && opts.x == PlotAxis::M) {  // mark the regime boundary M = d^2
+      double xmin = 1e300, xmax = 0;
+      std::set<std::int64_t> ds;
+      for (const auto& r : rows) {
+        xmin = std::min(xmin, static_cast<double>(r.eval.sim.plan.M));
+        xmax = std::max(xmax, static_cast<double>(r.eval.sim.plan.M));
+        ds.insert(r.eval.sim.plan.d);
+      }
+      for (auto d : ds) {
+        const double b = static_cast<double>(d) * static_cast<double>(d);
+        if (b < xmin || b > xmax) continue;
+        gp << "set arrow from " << b << ", graph 0 to " << b << ", graph 1 nohead dt 4 lw 1 lc rgb 'gray50'\n";
+        gp << "set label 'M = d^2 = " << d * d << "' at " << b << ", graph 0.97 left offset 0.5,0 tc rgb 'gray30'\n";
+      }
+    }
     gp << "plot ";
     bool first = true;
     int color = 1;

@@ -2,8 +2,9 @@
 // dimension as a matrix product does. With M < d^2 a block of rows of Q, K, V
 // or O no longer fits beside another, so FlashAttention's blocks shrink to
 // B ~ M/d and it makes ~ Nd/M passes: Theta(N^2 d^2 / M) traffic. Here every
-// operand is cut into square-ish tiles B x B_d (B ~ sqrt(M), B_d = min(B, d))
-// and the score block is accumulated over head-dimension chunks, so the
+// operand is cut into tiles B x B_d (B ~ sqrt(M))
+// (B_d = min(d, max(1, floor(B/8))), B the largest block whose working set
+// fits) and the score block is accumulated over head-dimension chunks, so the
 // traffic is Theta(N^2 d / sqrt(M)), the matrix-multiplication rate, which is
 // below N^2 d^2 / M exactly when M < d^2 (proofs/small-sram.md).
 //
@@ -49,7 +50,11 @@ Plan plan_flash_dtile(const AttentionProblem& p) {
   plan.pass = p.pass;
   plan.causal = p.causal;
   plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
-  auto ws = [&](std::int64_t b) { return flash_dtile_working_set(b, b, std::min(b, p.d)); };
+  // Narrow head-dimension chunks (B_d = B/8) leave most of M to the B x B
+  // score block: B ~ sqrt(M/1.5) instead of sqrt(M/5) with B_d = B, for the
+  // same elements moved per block pair.
+  auto chunk = [&](std::int64_t b) { return std::min(p.d, std::max<std::int64_t>(1, b / 8)); };
+  auto ws = [&](std::int64_t b) { return flash_dtile_working_set(b, b, chunk(b)); };
   if (ws(1) > p.M)
     throw CapacityError("M = " + std::to_string(p.M) + " elements is too small for flash_dtile: even 1x1 tiles need " +
                         std::to_string(ws(1)) + " elements");
@@ -62,7 +67,7 @@ Plan plan_flash_dtile(const AttentionProblem& p) {
       hi = mid - 1;
   }
   plan.br = plan.bc = lo;
-  plan.bd = std::min(lo, p.d);
+  plan.bd = chunk(lo);
   plan.working_set = ws(lo);
   plan.fwd_working_set = plan.working_set;
   return plan;
