@@ -13,5 +13,7 @@ void register_sweep(CLI::App& app);
 void register_study(CLI::App& app);
 void register_presets(CLI::App& app);
 void register_animate(CLI::App& app);
+void register_pebble(CLI::App& app);
+void register_bound(CLI::App& app);
 
 }  // namespace iolab::cli

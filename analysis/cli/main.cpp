@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   iolab::cli::register_study(app);
   iolab::cli::register_presets(app);
   iolab::cli::register_animate(app);
+  iolab::cli::register_pebble(app);
+  iolab::cli::register_bound(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
