@@ -146,6 +146,7 @@ def test_check_counts_a_python_schedule_exactly():
     assert rep.per_tensor["K"]["reads"] == N * N * d
     assert rep.peak_sram == 4 * d + 2
     best, total, totals = iolab.best_builtin(N, d, M)
+    assert not any(iolab.is_decoding(a) for a in totals) and {"standard", "flash1", "flash2"} <= set(totals)
     assert rep.best_builtin == best and rep.best_builtin_total == total == min(totals.values())
     assert rep.bound == pytest.approx(N * N * d * d / M) and rep.bound_formula == "N^2 d^2 / M"  # M >= d^2
     small = iolab.check(_row_schedule, N=N, d=8, M=60)                                          # M < d^2

@@ -56,6 +56,7 @@ from ._core import (  # noqa: F401
     closed_form_flash2,
     closed_form_standard,
     fit_power_law,
+    is_decoding,
     plan,
     preset_M,
     presets,
@@ -68,6 +69,7 @@ from .check import CheckReport, best_builtin, check, lower_bound  # noqa: F401
 __all__ = [
     "CapacityError", "CheckReport", "HbmTensor", "HbmView", "InputError", "Machine", "Plan", "ScheduleError",
     "SramTile", "algorithms", "animate_builtin", "best_builtin", "bound", "bytes_of", "check", "closed_form",
-    "closed_form_flash1", "closed_form_flash2", "closed_form_standard", "fit_power_law", "lower_bound", "plan",
+    "closed_form_flash1", "closed_form_flash2", "closed_form_standard", "fit_power_law", "is_decoding", "lower_bound",
+    "plan",
     "preset_M", "presets", "reference_attention", "run", "simulate",
 ]

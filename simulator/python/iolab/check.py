@@ -28,9 +28,13 @@ def lower_bound(N: int, d: int, M: int) -> Dict[str, float]:
 
 def best_builtin(N: int, d: int, M: int, dtype: str = "fp16"):
     """(name, closed-form total, {name: total}) over the built-in algorithms
-    that fit in M with their default (fit) tiling."""
+    that compute the full N x N attention forward pass (decoding steps are
+    left out: they answer a different question) and fit in M with their
+    default (fit) tiling."""
     totals = {}
     for name in _core.algorithms():
+        if _core.is_decoding(name):
+            continue
         try:
             p = _core.plan(name, N, d, M, dtype)
         except _core.InputError:  # CapacityError included: M too small for it

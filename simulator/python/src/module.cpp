@@ -470,6 +470,10 @@ PYBIND11_MODULE(_core, mod) {
         return d;
       },
       "Built-in algorithms: name -> summary");
+  mod.def("is_decoding", [](const std::string& name) { return sim::is_decoding(sim::algorithm(name).name); },
+          py::arg("algo"),
+          "True for inference algorithms that compute one decoding step (a few query rows against N cached keys)\n"
+          "rather than full N x N attention.");
   mod.def("plan", &make_plan, py::arg("algo"), py::arg("N"), py::arg("d"), py::arg("M"), py::arg("dtype") = "fp16",
           py::arg("tiling") = "fit", py::arg("br") = py::none(), py::arg("bc") = py::none(),
           py::arg("pass_") = "fwd", py::arg("causal") = false,
