@@ -116,18 +116,15 @@ class Astar {
     });
     const int S = 2 * m, T = 2 * m + 1, nn = 2 * m + 2;
     constexpr int INF = 1 << 20;
-    struct E {
-      int to, cap;
-    };
-    thread_local std::vector<E> edges;
-    thread_local std::vector<std::vector<int>> adj;
-    edges.clear();
-    adj.assign(static_cast<std::size_t>(nn), {});
+    // Forward-star residual graph in reused buffers (no allocation per call).
+    thread_local std::vector<int> head, nxt, to, cap, prev_edge, queue;
+    head.assign(static_cast<std::size_t>(nn), -1);
+    nxt.clear();
+    to.clear();
+    cap.clear();
     auto add_edge = [&](int a, int b, int c) {
-      adj[a].push_back(static_cast<int>(edges.size()));
-      edges.push_back({b, c});
-      adj[b].push_back(static_cast<int>(edges.size()));
-      edges.push_back({a, 0});
+      to.push_back(b), cap.push_back(c), nxt.push_back(head[a]), head[a] = static_cast<int>(to.size()) - 1;
+      to.push_back(a), cap.push_back(0), nxt.push_back(head[b]), head[b] = static_cast<int>(to.size()) - 1;
     };
     for (int i = 0; i < m; ++i) {
       const unsigned v = verts[i];
@@ -138,27 +135,27 @@ class Astar {
       if (!(p_.inputs & bit(v))) for_bits(p_.pred[v] & active, [&](unsigned u) { add_edge(2 * local[u] + 1, 2 * i, INF); });
     }
     int flow = 0;
-    std::vector<int> prev_edge(static_cast<std::size_t>(nn));
-    std::vector<int> queue(static_cast<std::size_t>(nn));
+    prev_edge.resize(static_cast<std::size_t>(nn));
+    queue.resize(static_cast<std::size_t>(nn));
     for (;;) {
       std::fill(prev_edge.begin(), prev_edge.end(), -1);
-      int head = 0, tail = 0;
-      queue[tail++] = S;
+      int qh = 0, qt = 0;
+      queue[qt++] = S;
       prev_edge[S] = -2;
-      while (head < tail && prev_edge[T] == -1) {
-        const int a = queue[head++];
-        for (int e : adj[a])
-          if (edges[e].cap > 0 && prev_edge[edges[e].to] == -1) {
-            prev_edge[edges[e].to] = e;
-            queue[tail++] = edges[e].to;
+      while (qh < qt && prev_edge[T] == -1) {
+        const int a = queue[qh++];
+        for (int e = head[a]; e >= 0; e = nxt[e])
+          if (cap[e] > 0 && prev_edge[to[e]] == -1) {
+            prev_edge[to[e]] = e;
+            queue[qt++] = to[e];
           }
       }
       if (prev_edge[T] == -1) break;
       int push = INF;
-      for (int x = T; x != S; x = edges[prev_edge[x] ^ 1].to) push = std::min(push, edges[prev_edge[x]].cap);
-      for (int x = T; x != S; x = edges[prev_edge[x] ^ 1].to) {
-        edges[prev_edge[x]].cap -= push;
-        edges[prev_edge[x] ^ 1].cap += push;
+      for (int x = T; x != S; x = to[prev_edge[x] ^ 1]) push = std::min(push, cap[prev_edge[x]]);
+      for (int x = T; x != S; x = to[prev_edge[x] ^ 1]) {
+        cap[prev_edge[x]] -= push;
+        cap[prev_edge[x] ^ 1] += push;
       }
       flow += push;
       if (flow >= INF) return kInf;  // cannot happen: every path starts at an input of capacity 1
