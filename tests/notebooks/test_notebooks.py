@@ -32,7 +32,7 @@ def code_of(nb):
 
 def test_course_notebooks_present():
     names = [p.name for p in NOTEBOOKS]
-    for prefix in ("01_", "02_", "03_", "04_", "05_"):
+    for prefix in ("01_", "02_", "03_", "04_", "05_", "06_"):
         assert any(n.startswith(prefix) for n in names), f"no notebook {prefix}* in {NOTEBOOK_DIR}"
     assert (NOTEBOOK_DIR / "solutions" / "04_write_your_own_schedule_solution.ipynb").exists()
 
