@@ -15,5 +15,6 @@ void register_presets(CLI::App& app);
 void register_animate(CLI::App& app);
 void register_pebble(CLI::App& app);
 void register_bound(CLI::App& app);
+void register_compare(CLI::App& app);
 
 }  // namespace iolab::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   iolab::cli::register_animate(app);
   iolab::cli::register_pebble(app);
   iolab::cli::register_bound(app);
+  iolab::cli::register_compare(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own status (e.g. compare: 3 = targets missed), already reported
   } catch (const CLI::ParseError& e) {
     std::cerr << "iolab: error: " << e.what() << " (see --help)\n";
     return 2;

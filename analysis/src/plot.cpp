@@ -31,6 +31,64 @@ std::string series_label(const sim::Plan& p, PlotAxis x) {
 
 }  // namespace
 
+namespace {
+
+std::string terminal_for(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".png") return "pngcairo size 1100,750 noenhanced font 'DejaVu Sans,10'";
+  if (ext == ".svg") return "svg size 1100,750 noenhanced";
+  throw sim::InputError("plot file '" + path.string() + "' must end in .png or .svg");
+}
+
+void finish_plot(const std::filesystem::path& tmp, const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(tmp, ec) || std::filesystem::file_size(tmp, ec) == 0) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("gnuplot did not write '" + path.string() + "'");
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
+  }
+}
+
+}  // namespace
+
+void plot_scatter(const std::vector<ScatterSeries>& series, const std::filesystem::path& path,
+                  const std::string& title, const std::string& unit) {
+  const std::string terminal = terminal_for(path);
+  double lo = 1e300, hi = 0;
+  for (const auto& s : series)
+    for (auto [m, p] : s.points)
+      for (double v : {m, p})
+        if (v > 0) {
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+  if (hi <= 0) throw sim::InputError("nothing to plot: no positive values");
+  ensure_parent_directory(path);
+  const auto tmp = temporary_beside(path);
+  {
+    Gnuplot gp("gnuplot");
+    gp << "set terminal " << terminal << "\n";
+    gp << "set output '" << tmp.string() << "'\n";
+    gp << "set logscale xy\nset format x '%.0e'\nset format y '%.0e'\nset grid\nset key left top\n";
+    gp << "set xrange [" << lo / 2 << ":" << hi * 2 << "]\nset yrange [" << lo / 2 << ":" << hi * 2 << "]\n";
+    gp << "set xlabel 'measured (" << unit << ")'\nset ylabel 'predicted (" << unit << ")'\n";
+    gp << "set title '" << title << "'\n";
+    gp << "plot x with lines dt 2 lc rgb 'gray30' title 'y = x'";
+    int pt = 5;
+    for (const auto& s : series) gp << ", '-' with points pt " << pt++ << " ps 1.3 title '" << s.label << "'";
+    gp << "\n";
+    for (const auto& s : series) gp.send1d(s.points);
+    gp << "unset output\n";
+    gp.flush();
+  }
+  finish_plot(tmp, path);
+}
+
 void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& path, const PlotOptions& opts) {
   const std::string ext = path.extension().string();
   std::string terminal;

@@ -194,5 +194,27 @@ $PY -c "import json; j=json.load(open('$TMP/fd.json')); assert j['splits']==7 an
 expect_error "heads not a multiple of groups" count --algo decode --N 100 --d 16 --groups 3 --heads 8
 expect_error "groups on flash2" count --algo flash2 --N 100 --d 16 --groups 2
 
+# --- compare: predictions against committed measurements ---------------------------
+MEAS="$(dirname "$0")/../../analysis/measurements/h200_2026-11-21/measured_traffic.csv"
+head -9 "$MEAS" >"$TMP/meas.csv"
+"$IOLAB" compare --measured "$TMP/meas.csv" --json >"$TMP/cmp.json"; rc=$?
+[[ $rc -eq 0 || $rc -eq 3 ]] && ok || bad "compare exit $rc"
+$PY - "$TMP/cmp.json" <<'PYEOF' && ok || bad "compare JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert len(j) == 5, len(j)  # 5 metrics x 1 kernel (the first rows are flash2)
+for s in j:
+    for k in ["metric", "kernel", "n", "mape", "aggregate_error", "max_error", "pearson_r"]:
+        assert k in s, k
+    assert s["kernel"] == "flash2" and s["n"] == 8
+sram = [s for s in j if s["metric"] == "sram_read_bytes"][0]
+assert sram["max_error"] < 0.01, sram  # the schedule's bytes are exact for flash2
+PYEOF
+"$IOLAB" compare --measured "$TMP/meas.csv" --plot "$TMP/cmp.png" --csv "$TMP/cmp.csv" >/dev/null; rc=$?
+[[ ($rc -eq 0 || $rc -eq 3) && -s "$TMP/cmp.png" && $(wc -l <"$TMP/cmp.csv") -eq 9 ]] && ok || bad "compare plot/csv"
+sed 's/,fp16,/,int8,/' "$TMP/meas.csv" >"$TMP/bad_meas.csv"
+expect_error "compare bad dtype" compare --measured "$TMP/bad_meas.csv"
+expect_error "compare missing file" compare --measured "$TMP/nope.csv"
+
 echo "$pass passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -25,4 +25,13 @@ struct PlotOptions {
 /// gnuplot fails.
 void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& path, const PlotOptions& opts);
 
+struct ScatterSeries {
+  std::string label;
+  std::vector<std::pair<double, double>> points;  ///< (measured, predicted)
+};
+
+/// Log-log scatter of predicted against measured with the line y = x.
+void plot_scatter(const std::vector<ScatterSeries>& series, const std::filesystem::path& path,
+                  const std::string& title, const std::string& unit);
+
 }  // namespace iolab::analysis

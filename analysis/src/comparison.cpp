@@ -1,0 +1,96 @@
+#include "iolab/analysis/comparison.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <thread>
+
+namespace iolab::analysis {
+
+const std::vector<std::string>& compared_metrics() {
+  static const std::vector<std::string> m{"sram_read_bytes", "sram_write_bytes", "dram_read_bytes",
+                                          "dram_write_bytes", "runtime"};
+  return m;
+}
+
+double metric_value(const ComparedRun& r, const std::string& metric, bool predicted) {
+  const auto& p = r.predicted;
+  const auto& m = r.measured;
+  if (metric == "sram_read_bytes") return static_cast<double>(predicted ? p.sram_read_bytes : m.sram_read_bytes);
+  if (metric == "sram_write_bytes") return static_cast<double>(predicted ? p.sram_write_bytes : m.sram_write_bytes);
+  if (metric == "dram_read_bytes") return static_cast<double>(predicted ? p.dram_read_bytes : m.dram_read_bytes);
+  if (metric == "dram_write_bytes") return static_cast<double>(predicted ? p.dram_write_bytes : m.dram_write_bytes);
+  return predicted ? p.time_s * 1e3 : m.median_ms;  // runtime in ms
+}
+
+double target_for(const std::string& metric, const std::string& kernel) {
+  if (metric == "dram_read_bytes" || metric == "dram_write_bytes") return kernel == "standard" ? 0.15 : 0.10;
+  if (metric == "sram_read_bytes" || metric == "sram_write_bytes") return 0.10;
+  if (metric == "runtime") return 0.25;
+  return 0;
+}
+
+std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads) {
+  std::vector<ComparedRun> out(runs.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < runs.size(); i = next++) {
+      const auto& m = runs[i];
+      sim::gpu::KernelShape s{m.kernel, m.batch, m.heads, m.N, m.d, m.causal, 2};
+      out[i] = {m, sim::gpu::predict(s, sim::gpu::gpu_spec(m.gpu_model))};
+    }
+  };
+  unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
+  work();
+  return out;
+}
+
+std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs) {
+  std::vector<MetricStats> out;
+  std::vector<std::string> kernels;
+  for (const auto& r : runs)
+    if (std::find(kernels.begin(), kernels.end(), r.measured.kernel) == kernels.end())
+      kernels.push_back(r.measured.kernel);
+  for (const auto& metric : compared_metrics())
+    for (const auto& kernel : kernels) {
+      MetricStats s{metric, kernel};
+      s.target = target_for(metric, kernel);
+      double sum_abs = 0, sum_meas = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sum_rel = 0;
+      for (const auto& r : runs) {
+        if (r.measured.kernel != kernel) continue;
+        const double p = metric_value(r, metric, true), m = metric_value(r, metric, false);
+        const double rel = m > 0 ? std::abs(p - m) / m : (p > 0 ? 1.0 : 0.0);
+        ++s.n;
+        sum_abs += std::abs(p - m);
+        sum_meas += m;
+        sum_rel += rel;
+        if (rel > s.max_error || s.worst.empty()) {
+          if (rel >= s.max_error) {
+            s.max_error = rel;
+            s.worst = r.measured.kernel + " d=" + std::to_string(r.measured.d) + " N=" + std::to_string(r.measured.N) +
+                      " B=" + std::to_string(r.measured.batch) + " H=" + std::to_string(r.measured.heads) +
+                      (r.measured.causal ? " causal" : "");
+          }
+        }
+        if (s.target > 0 && rel > s.target) ++s.misses;
+        sx += p;
+        sy += m;
+        sxx += p * p;
+        syy += m * m;
+        sxy += p * m;
+      }
+      if (s.n == 0) continue;
+      const double n = static_cast<double>(s.n);
+      s.mape = sum_rel / n;
+      s.aggregate_error = sum_meas > 0 ? sum_abs / sum_meas : 0;
+      const double vx = n * sxx - sx * sx, vy = n * syy - sy * sy;
+      s.pearson_r = vx > 0 && vy > 0 ? (n * sxy - sx * sy) / std::sqrt(vx * vy) : 0;
+      out.push_back(s);
+    }
+  return out;
+}
+
+}  // namespace iolab::analysis

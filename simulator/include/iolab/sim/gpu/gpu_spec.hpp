@@ -1,0 +1,34 @@
+#pragma once
+// What the GPU execution model needs to know about a GPU. Figures and their
+// sources are in gpu_spec.cpp; `ceiling` rates are measured on the lent
+// machines where a measurement exists (device/KINDS.md), datasheet otherwise.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace iolab::sim::gpu {
+
+struct GpuSpec {
+  std::string name;
+  int sms = 0;
+  std::uint64_t l2_bytes = 0;
+  /// Capacity the L2 model uses: half the physical L2. H100/H200 split the L2
+  /// into two partitions and data that SMs of both halves read is held in both,
+  /// so shared K/V stay resident only while they fit in one half (measured:
+  /// flash2 at d=128, N=65536, one head re-reads its 33.5 MB of K and V from
+  /// DRAM although the L2 has 60 MB; see analysis/measurements/).
+  std::uint64_t l2_effective_bytes = 0;
+  std::uint64_t smem_per_sm_bytes = 0;
+  double dram_bytes_per_s = 0;     ///< achievable (copy) bandwidth, bytes read + written per second
+  double l2_bytes_per_s = 0;       ///< L2 -> SM bandwidth
+  double mma_sync_flops = 0;       ///< fp16 mma.sync (Ampere-style) throughput the flash kernels can reach
+  double cublas_flops = 0;         ///< fp16 GEMM throughput of cuBLAS (wgmma) on large products
+  double sfu_exps_per_s = 0;       ///< exponentials per second (special-function units), whole GPU
+  double launch_overhead_s = 0;    ///< per kernel launch
+  std::string source;
+};
+
+/// "h100" or "h200"; InputError otherwise.
+const GpuSpec& gpu_spec(std::string_view name);
+
+}  // namespace iolab::sim::gpu

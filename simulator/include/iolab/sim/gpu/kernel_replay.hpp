@@ -1,0 +1,64 @@
+#pragma once
+// The schedules of the project's own CUDA kernels (kernels/), replayed as
+// sequences of tile transfers per thread block, so that the GPU model can
+// interleave them through a shared L2. Tile sizes come from the kernels'
+// CUDA-free tiling header (kernels/include/iolab/kernels/tiling.hpp).
+//
+//   flash2   grid (ceil(N/64), H, B), one CTA per Q block of 64 rows: Q_i once,
+//            K_j and V_j (64 rows) for every j (causal: j <= i), O_i and LSE_i
+//            stored once; causal grids run heaviest Q blocks first.
+//   flash1   grid (B*H), one CTA per (batch, head): O, l, m (fp32) initialised,
+//            then for each K/V block j (64 rows): K_j, V_j, and for each Q block
+//            i (causal: i >= j*64/64) Q_i, O_i, l_i, m_i loaded and O_i, l_i,
+//            m_i stored; finally O (fp32) read and O, LSE written.
+//   standard three launches. cuBLAS is modelled as a tiled GEMM with 128 x 128
+//            output tiles (k whole): S = Q K^T per (batch, head), CTA per S tile
+//            loads 128 rows of Q and of K and stores the S tile; the softmax
+//            kernel, one CTA per row, reads the allowed part of the S row twice
+//            (max/sum pass, then normalise pass) and writes the P row and LSE;
+//            O = P V with 128-row output tiles, k-chunks of 128: P tile
+//            (128 x 128) and V rows (128 x d) per chunk, O tile stored.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "iolab/sim/gpu/tile_transfer.hpp"
+
+namespace iolab::sim::gpu {
+
+struct KernelShape {
+  std::string kernel;  ///< standard, flash1, flash2
+  std::int64_t batch = 1, heads = 1, N = 0, d = 64;
+  bool causal = false;
+  std::uint32_t elem_bytes = 2;  ///< fp16 / bf16
+};
+
+struct TensorDesc {
+  std::string name;
+  std::uint64_t bytes;
+};
+
+/// One kernel launch: its grid, how many CTAs fit on one SM, its FLOPs, and a
+/// generator of each CTA's transfers in program order.
+struct LaunchReplay {
+  std::string name;
+  std::uint64_t ctas = 0;
+  std::uint32_t ctas_per_sm = 1;
+  double flops = 0;           ///< useful FLOPs (matrix products, 2 per multiply-add)
+  bool uses_tensor_cores = true;
+  /// Work of CTA `cta`: FLOPs of its matrix products and exponentials it evaluates.
+  std::function<std::pair<double, double>(std::uint64_t cta)> work;
+  /// Appends CTA `cta`'s transfers (in dispatch order index) to `out`.
+  std::function<void(std::uint64_t cta, std::vector<TileTransfer>& out)> program;
+};
+
+struct KernelReplay {
+  std::vector<TensorDesc> tensors;
+  std::vector<LaunchReplay> launches;
+};
+
+/// InputError for an unknown kernel, d not in {64, 128}, or N < 1.
+KernelReplay replay_kernel(const KernelShape& shape);
+
+}  // namespace iolab::sim::gpu

@@ -1,0 +1,123 @@
+#include "iolab/sim/gpu/gpu_model.hpp"
+
+#include <algorithm>
+
+#include "iolab/sim/cache/cache_model.hpp"
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::sim::gpu {
+namespace {
+
+using u64 = std::uint64_t;
+
+struct Streamer {
+  cache::LruCache& l2;
+  std::vector<u64> base;  // block-aligned base address of each tensor
+  u64 block;
+  void apply(const TileTransfer& t) {
+    const u64 start = base[t.tensor] + t.offset;
+    for (u64 r = 0; r < t.rows; ++r) {
+      const u64 begin = start + r * t.stride, end = begin + t.row_bytes;
+      for (u64 b = begin / block; b * block < end; ++b) {
+        const u64 lo = std::max(begin, b * block) - b * block, hi = std::min(end, (b + 1) * block) - b * block;
+        const auto s0 = static_cast<std::uint32_t>(lo / 32), s1 = static_cast<std::uint32_t>((hi - 1) / 32);
+        const std::uint32_t mask = (s1 - s0 == 31 ? ~0u : ((1u << (s1 - s0 + 1)) - 1u)) << s0;
+        l2.access({b, mask, t.tensor, t.write});
+      }
+    }
+  }
+};
+
+}  // namespace
+
+KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts) {
+  if (opts.block_bytes % 32 != 0 || opts.block_bytes == 0 || opts.block_bytes > 1024)
+    throw InputError("GPU model: block size must be a multiple of 32 bytes, at most 1024");
+  const KernelReplay replay = replay_kernel(shape);
+  KernelPrediction p;
+  p.shape = shape;
+
+  cache::CacheConfig cfg;
+  cfg.line_bytes = opts.block_bytes;
+  cfg.sector_bytes = 32;
+  cfg.ways = 0;
+  cfg.capacity_bytes = spec.l2_effective_bytes / opts.block_bytes * opts.block_bytes;
+  std::vector<cache::TensorRange> ranges;
+  std::vector<u64> base;
+  u64 next = 0;
+  for (const auto& t : replay.tensors) {
+    ranges.push_back({t.name, next, t.bytes});
+    base.push_back(next);
+    next += (t.bytes + opts.block_bytes - 1) / opts.block_bytes * opts.block_bytes;
+  }
+  cache::LruCache l2(cfg, ranges);
+  Streamer st{l2, base, opts.block_bytes};
+
+  for (const auto& launch : replay.launches) {
+    LaunchPrediction lp;
+    lp.name = launch.name;
+    lp.flops = launch.flops;
+    const u64 dram_r0 = l2.stats().hbm_read_bytes, dram_w0 = l2.stats().hbm_write_bytes;
+    const u64 slots = std::min<u64>(launch.ctas, static_cast<u64>(spec.sms) * launch.ctas_per_sm);
+    struct Slot {
+      std::vector<TileTransfer> prog;
+      std::size_t pos = 0;
+      bool live = false;
+    };
+    std::vector<Slot> active(slots);
+    u64 next_cta = 0, live = 0;
+    auto refill = [&](Slot& s) {
+      s.prog.clear();
+      s.pos = 0;
+      s.live = false;
+      while (next_cta < launch.ctas && s.prog.empty()) launch.program(next_cta++, s.prog);
+      if (!s.prog.empty()) {
+        s.live = true;
+        ++live;
+      }
+    };
+    for (auto& s : active) refill(s);
+    while (live > 0) {
+      for (auto& s : active) {
+        if (!s.live) continue;
+        const TileTransfer& t = s.prog[s.pos++];
+        st.apply(t);
+        (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += t.bytes();
+        if (s.pos == s.prog.size()) {
+          --live;
+          refill(s);
+        }
+      }
+    }
+    lp.dram_read_bytes = l2.stats().hbm_read_bytes - dram_r0;
+    lp.dram_write_bytes = l2.stats().hbm_write_bytes - dram_w0;
+    // Compute: CTAs go, in dispatch order, to the SM with the least work so far
+    // (list scheduling); an SM runs matrix products at 1/sms of the kernel's
+    // matrix ceiling and exponentials at 1/sms of the special-function rate, one
+    // after the other (FlashAttention-2 does not overlap softmax with the GEMMs).
+    const double mma = launch.name.rfind("gemm", 0) == 0 ? spec.cublas_flops : spec.mma_sync_flops;
+    const double per_sm_flops = mma / spec.sms, per_sm_exps = spec.sfu_exps_per_s / spec.sms;
+    std::vector<double> sm_time(static_cast<std::size_t>(spec.sms), 0.0);
+    for (u64 c = 0; c < launch.ctas; ++c) {
+      const auto [f, e] = launch.work(c);
+      auto it = std::min_element(sm_time.begin(), sm_time.end());
+      *it += f / per_sm_flops + e / per_sm_exps;
+    }
+    const double t_compute = *std::max_element(sm_time.begin(), sm_time.end());
+    const double t_dram = static_cast<double>(lp.dram_read_bytes + lp.dram_write_bytes) / spec.dram_bytes_per_s;
+    const double t_l2 = static_cast<double>(lp.sram_read_bytes + lp.sram_write_bytes) / spec.l2_bytes_per_s;
+    const double body = std::max({t_compute, t_dram, t_l2});
+    lp.bound_by = body == t_compute && t_compute > 0 ? "compute" : body == t_dram ? "dram" : "l2";
+    (void)launch.uses_tensor_cores;
+    lp.time_s = body + spec.launch_overhead_s;
+    p.sram_read_bytes += lp.sram_read_bytes;
+    p.sram_write_bytes += lp.sram_write_bytes;
+    p.dram_read_bytes += lp.dram_read_bytes;
+    p.dram_write_bytes += lp.dram_write_bytes;
+    p.time_s += lp.time_s;
+    p.launches.push_back(std::move(lp));
+  }
+  return p;
+}
+
+}  // namespace iolab::sim::gpu

@@ -1,0 +1,93 @@
+// The three-level GPU model and the measurement loader.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "iolab/analysis/comparison.hpp"
+#include "iolab/analysis/measurements.hpp"
+#include "iolab/sim/errors.hpp"
+#include "iolab/sim/gpu/gpu_model.hpp"
+
+using namespace iolab;
+using namespace iolab::sim::gpu;
+
+TEST_CASE("flash2 replay moves exactly its schedule's bytes between SRAM and L2", "[gpu]") {
+  for (std::int64_t N : {1, 100, 512, 1000}) {
+    for (std::int64_t d : {64, 128})
+      for (bool causal : {false, true}) {
+        KernelShape s{"flash2", 2, 3, N, d, causal, 2};
+        const auto p = predict(s, gpu_spec("h200"));
+        const std::uint64_t BH = 6, T = (static_cast<std::uint64_t>(N) + 63) / 64;
+        std::uint64_t kv_rows = 0;  // K/V rows loaded, summed over Q blocks
+        for (std::uint64_t i = 0; i < T; ++i)
+          kv_rows += causal ? std::min<std::uint64_t>(N, (i + 1) * 64) : static_cast<std::uint64_t>(N);
+        const std::uint64_t row = static_cast<std::uint64_t>(d) * 2;
+        INFO("N=" << N << " d=" << d << " causal=" << causal);
+        CHECK(p.sram_read_bytes == BH * (static_cast<std::uint64_t>(N) * row + 2 * kv_rows * row));
+        CHECK(p.sram_write_bytes == BH * static_cast<std::uint64_t>(N) * (row + 4));
+        // Q, K, V (a few MB at most) fit in the L2: only compulsory DRAM reads, no write-back yet.
+        CHECK(p.dram_read_bytes == 3 * BH * static_cast<std::uint64_t>(N) * row);
+        CHECK(p.dram_write_bytes == 0);
+        CHECK(p.time_s > 0);
+      }
+  }
+}
+
+TEST_CASE("flash2 K/V re-reads reach DRAM only once the L2 cannot hold them", "[gpu]") {
+  const auto& spec = gpu_spec("h200");
+  // One head, d = 128: K and V are 2 * N * 256 bytes.
+  const auto small = predict({"flash2", 1, 1, 16384, 128, false, 2}, spec);  // 8 MiB of K and V
+  CHECK(small.dram_read_bytes == 3ull * 16384 * 256);
+  const auto big = predict({"flash2", 1, 1, 131072, 128, false, 2}, spec);  // 64 MiB > L2 model
+  CHECK(big.dram_read_bytes > 4ull * 131072 * 256);
+  CHECK(big.sram_read_bytes > 100 * big.dram_read_bytes / 10);
+}
+
+TEST_CASE("standard's S and P cross the L2; flash1 moves fp32 O every step", "[gpu]") {
+  const auto& spec = gpu_spec("h100");
+  const auto st = predict({"standard", 4, 16, 4096, 64, false, 2}, spec);
+  REQUIRE(st.launches.size() == 3);
+  const std::uint64_t S = 64ull * 4096 * 4096 * 2;
+  CHECK(st.launches[0].sram_write_bytes == S);  // S written by the first GEMM
+  CHECK(st.launches[1].sram_write_bytes == S + 64ull * 4096 * 4);  // P and the LSE
+  CHECK(st.dram_write_bytes > S);               // S and P do not fit: they reach DRAM
+  const auto f1 = predict({"flash1", 1, 2, 256, 64, false, 2}, spec);
+  // 4 K/V blocks x 4 Q blocks: O_i (fp32) loaded and stored each step, plus init and final passes.
+  const std::uint64_t O32 = 2ull * 256 * 64 * 4;
+  CHECK(f1.sram_write_bytes >= 4 * O32 + O32);
+  CHECK_THROWS_AS(predict({"flash3", 1, 1, 8, 64, false, 2}, spec), sim::InputError);
+  CHECK_THROWS_AS(predict({"flash2", 1, 1, 8, 96, false, 2}, spec), sim::InputError);
+  CHECK_THROWS_AS(gpu_spec("a100"), sim::InputError);
+}
+
+TEST_CASE("measurement files are validated row by row", "[gpu]") {
+  const auto dir = std::filesystem::temp_directory_path() / "iolab_measure_test";
+  std::filesystem::create_directories(dir);
+  const std::string header =
+      "gpu,driver,date,kernel,pass,dtype,d,N,batch,heads,causal,launches,dram_read_bytes,dram_write_bytes,"
+      "l2_read_bytes_from_sm,l2_write_bytes_from_sm,lts_bytes,l1_read_bytes_from_xbar,l1_write_bytes_to_xbar,"
+      "median_ms\n";
+  auto write = [&](const std::string& name, const std::string& body) {
+    std::ofstream(dir / name) << body;
+    return dir / name;
+  };
+  const auto good = write("good.csv", header + "NVIDIA H200,1,2026,flash2,fwd,fp16,64,512,1,1,false,1,10,0,20,5,30,40,6,0.01\n");
+  const auto runs = analysis::load_measurements(good);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].gpu_model == "h200");
+  CHECK(runs[0].sram_read_bytes == 40);
+  const auto cmp = analysis::compare(analysis::predict_all(runs, 1));
+  CHECK(cmp.size() == analysis::compared_metrics().size());
+  CHECK_THROWS_WITH(analysis::load_measurements(write("nocol.csv", "gpu,kernel\nH200,flash2\n")),
+                    Catch::Contains("missing column"));
+  CHECK_THROWS_WITH(
+      analysis::load_measurements(write("bad.csv", header + "NVIDIA H200,1,2026,flash2,fwd,fp16,64,512,1,1,false,1,1e3,0,20,5,30,40,6,0.01\n")),
+      Catch::Contains("bad.csv:2") && Catch::Contains("dram_read_bytes"));
+  CHECK_THROWS_WITH(
+      analysis::load_measurements(write("gpu.csv", header + "Tesla V100,1,2026,flash2,fwd,fp16,64,512,1,1,false,1,1,0,20,5,30,40,6,0.01\n")),
+      Catch::Contains("has no model"));
+  CHECK_THROWS_WITH(analysis::load_measurements(write("short.csv", header + "NVIDIA H200,1,2026,flash2\n")),
+                    Catch::Contains("fields"));
+  std::filesystem::remove_all(dir);
+}
