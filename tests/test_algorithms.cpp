@@ -13,6 +13,7 @@ namespace {
 
 count_t smallest_feasible_M(const std::string& algo, std::int64_t d, Tiling tiling) {
   if (algo == "flash_dtile") return flash_dtile_working_set(1, 1, 1);
+  if (algo == "rabe_staats") return static_cast<count_t>(2 * d + 4);
   if (tiling == Tiling::paper) return 1;
   if (algo == "standard") return 3;
   if (algo == "flash1") return flash1_working_set(1, 1, d);

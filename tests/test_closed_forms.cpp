@@ -18,6 +18,7 @@ namespace {
 
 count_t smallest_feasible_M(const std::string& algo, std::int64_t d, Tiling tiling) {
   if (algo == "flash_dtile") return flash_dtile_working_set(1, 1, 1);
+  if (algo == "rabe_staats") return static_cast<count_t>(2 * d + 4);
   if (tiling == Tiling::paper && algo != "standard") return 1;
   if (algo == "standard") return 3;
   if (algo == "flash1") return flash1_working_set(1, 1, d);
@@ -32,6 +33,10 @@ double estimated_transfers(const Plan& p) {
     const double blocks = std::ceil(N / std::min(N, t));
     return 2 * blocks * blocks * std::ceil(d / std::min(d, t)) + 2 * blocks * std::ceil(N / std::min(N, t)) +
            3 * N * std::ceil(N / static_cast<double>(p.softmax_chunk));
+  }
+  if (p.algo == "rabe_staats") {
+    const double t = static_cast<double>(p.gemm_tile), blocks = std::ceil(N / t);
+    return 2 * blocks * blocks * std::ceil(d / std::min(d, t)) + 4 * N * std::ceil(N / static_cast<double>(p.key_chunk));
   }
   if (p.algo == "flash_dtile")
     return (4.0 * std::ceil(d / static_cast<double>(p.bd)) + 1) * std::ceil(N / static_cast<double>(p.br)) *

@@ -33,11 +33,25 @@ struct CountOptions {
   std::int64_t batch = 1, heads = 1;
   std::string mask;
   std::int64_t groups = 1, splits = 0;
+  std::int64_t query_chunk = 0, key_chunk = 0;
 };
 
 struct Totals {
   sim::count_t reads, writes, bytes;
 };
+
+/// Elements of HBM the run allocates beyond its inputs (Q, K, V, dO and, for
+/// pass = bwd, the saved forward tensors are inputs): outputs and intermediates.
+sim::count_t footprint(const analysis::Evaluation& e) {
+  sim::count_t s = 0;
+  const bool bwd_only = e.sim.plan.pass == sim::Pass::bwd;
+  for (const auto& t : e.sim.tensors) {
+    if (t.name == "Q" || t.name == "K" || t.name == "V" || t.name == "dO") continue;
+    if (bwd_only && (t.name == "O" || t.name == "l" || t.name == "m" || t.name == "L" || t.name == "P")) continue;
+    s = sim::checked_add(s, sim::checked_mul(static_cast<sim::count_t>(t.rows), static_cast<sim::count_t>(t.cols)));
+  }
+  return s;
+}
 
 /// One simulation is one head, or for decoding one K/V group of `groups`
 /// query heads: totals scale by batch * heads / groups.
@@ -118,6 +132,8 @@ nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_
                 {"lower_value", e.bound.lower_value},
                 {"lower_ratio", e.bound.lower_ratio}};
   j["peak_sram_elems"] = e.sim.peak_sram_elems;
+  j["hbm_footprint_elems"] = footprint(e);
+  if (p.algo == "rabe_staats") j["chunks"] = {{"query_chunk", p.query_chunk}, {"key_chunk", p.key_chunk}};
   j["working_set_elems"] = p.working_set;
   j["working_set_fits"] = e.sim.peak_sram_elems <= p.M;
   j["capacity_enforced"] = p.enforce_capacity;
@@ -183,6 +199,7 @@ void print_table(const analysis::Evaluation& e, std::ostream& os, const CountOpt
   os << "lower bound:  " << e.bound.lower_formula << " = " << sci(e.bound.lower_value)
      << " elements for exact attention when " << e.bound.regime << "; count/lower = " << fixed(e.bound.lower_ratio, 3)
      << "\n";
+  os << "HBM footprint: " << grouped(footprint(e)) << " elements allocated beyond the inputs\n";
   os << "SRAM:         peak " << grouped(e.sim.peak_sram_elems) << " of M = " << grouped(p.M) << " elements"
      << (e.sim.peak_sram_elems <= p.M ? "" : "  (the paper tiling's working set exceeds M)") << "\n";
   os << "transfers:    " << grouped(e.sim.transfers) << " tile loads and stores\n";
@@ -213,6 +230,8 @@ void run(const CountOptions& o) {
   p.mask = o.mask;
   p.groups = o.groups;
   p.splits = o.splits;
+  p.query_chunk = o.query_chunk;
+  p.key_chunk = o.key_chunk;
   if (o.heads % std::max<std::int64_t>(1, o.groups) != 0)
     throw sim::InputError("--heads " + std::to_string(o.heads) + " is not a multiple of --groups " +
                           std::to_string(o.groups));
@@ -251,6 +270,8 @@ void register_count(CLI::App& app) {
                   "grouped-query); K/V traffic is counted once per group")
       ->capture_default_str();
   cmd->add_option("--splits", o->splits, "flash_decoding: splits of the KV length (default about sqrt(N))");
+  cmd->add_option("--query-chunk", o->query_chunk, "rabe_staats: query chunk size (default 1024)");
+  cmd->add_option("--key-chunk", o->key_chunk, "rabe_staats: key chunk size (default 4096)");
   cmd->add_option("--batch", o->batch, "Batch size B: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--heads", o->heads, "Attention heads H: totals are per-head counts times B*H")->capture_default_str();
   cmd->add_option("--N", o->N, "Sequence length N (rows of Q, K, V)")->required();

@@ -16,7 +16,7 @@ Bound bound_for(const sim::Plan& plan, sim::count_t hbm_elems) {
   const bool small = small_sram(plan);
   Bound b;
   b.regime = small ? "M < d^2" : "M >= d^2";
-  if (plan.algo == "standard") {
+  if (plan.algo == "standard" || plan.algo == "rabe_staats") {
     if (small) {
       b.formula = "N*d + N^2*d/sqrt(M)";
       b.value = N * d + N * N * d / std::sqrt(M);

@@ -93,6 +93,7 @@ ClosedForm forward_of(const sim::Plan& plan) {
   if (plan.algo == "flash2") return closed_form_flash2_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
   if (plan.algo == "standard")
     return plan.causal ? closed_form_standard_fwd(plan) : closed_form_standard(plan.N, plan.d, plan.M, plan.dtype);
+  if (plan.algo == "rabe_staats") return closed_form_rabe_staats(plan);
   if (plan.algo == "decode") return closed_form_decode(plan.N, plan.d, plan.groups, plan.dtype);
   if (plan.algo == "flash_decoding")
     return closed_form_flash_decoding(plan.N, plan.d, plan.groups, plan.splits, plan.dtype);

@@ -194,6 +194,20 @@ $PY -c "import json; j=json.load(open('$TMP/fd.json')); assert j['splits']==7 an
 expect_error "heads not a multiple of groups" count --algo decode --N 100 --d 16 --groups 3 --heads 8
 expect_error "groups on flash2" count --algo flash2 --N 100 --d 16 --groups 2
 
+"$IOLAB" count --algo rabe_staats --N 8192 --d 64 --sram 96KiB --json >"$TMP/rs.json" || bad "count rabe_staats failed"
+"$IOLAB" count --algo standard --N 8192 --d 64 --sram 96KiB --json >"$TMP/st.json" || bad "count standard failed"
+$PY - "$TMP/rs.json" "$TMP/st.json" <<'PYEOF' && ok || bad "rabe_staats footprint vs traffic"
+import json, sys
+rs, st = (json.load(open(f)) for f in sys.argv[1:3])
+assert rs["chunks"] == {"query_chunk": 1024, "key_chunk": 4096}
+assert rs["hbm_footprint_elems"] * 10 < st["hbm_footprint_elems"]
+assert rs["hbm_accesses"] > 0.5 * st["hbm_accesses"]
+PYEOF
+"$IOLAB" sweep --algo standard,flash1,flash2,flash_dtile,decode,flash_decoding,rabe_staats --N 300 --d 16 \
+  --sram-elems 400,4000 --out "$TMP/all/all.csv" >/dev/null 2>"$TMP/all.err" || bad "sweep of every algorithm failed"
+[[ $(cut -d, -f1 "$TMP/all/all.csv" | sort -u | grep -vc algo) -eq 7 ]] && ok || bad "sweep lacks an algorithm"
+[[ $(awk -F, 'NR > 1 && $19 != "true"' "$TMP/all/all.csv" | wc -l) -eq 0 ]] && ok || bad "closed form mismatch in full sweep"
+
 # --- compare: predictions against committed measurements ---------------------------
 MEAS="$(dirname "$0")/../../analysis/measurements/h200_2026-11-21/measured_traffic.csv"
 head -9 "$MEAS" >"$TMP/meas.csv"

@@ -16,11 +16,22 @@ GemmRowRange gemm_row_range(GemmMask mask, std::int64_t i0, std::int64_t mi, std
 
 void masked_gemm(Machine& machine, HbmTensor& C, const GemmOperand& A, const GemmOperand& B, double alpha,
                  const GemmTiles& tiles, GemmMask mask, const std::string& c_name) {
+  masked_gemm(machine, GemmOperand{&C, false, c_name}, A, B, alpha, tiles, mask, c_name);
+}
+
+namespace {
+std::int64_t extent_rows(const GemmOperand& o) { return o.rows >= 0 ? o.rows : o.tensor->rows() - o.row0; }
+std::int64_t extent_cols(const GemmOperand& o) { return o.cols >= 0 ? o.cols : o.tensor->cols() - o.col0; }
+}  // namespace
+
+void masked_gemm(Machine& machine, const GemmOperand& Cop, const GemmOperand& A, const GemmOperand& B, double alpha,
+                 const GemmTiles& tiles, GemmMask mask, const std::string& c_name) {
   HbmTensor& a_t = *A.tensor;
   HbmTensor& b_t = *B.tensor;
-  const std::int64_t m = A.transposed ? a_t.cols() : a_t.rows();
-  const std::int64_t k = A.transposed ? a_t.rows() : a_t.cols();
-  const std::int64_t n = B.transposed ? b_t.rows() : b_t.cols();
+  HbmTensor& C = *Cop.tensor;
+  const std::int64_t m = A.transposed ? extent_cols(A) : extent_rows(A);
+  const std::int64_t k = A.transposed ? extent_rows(A) : extent_cols(A);
+  const std::int64_t n = B.transposed ? extent_rows(B) : extent_cols(B);
   const auto [tm, tn, tk] = tiles;
   // Tiles hold the stored layout of each operand's chunk.
   auto a = A.transposed ? machine.sram_tile(A.tile, tk, tm) : machine.sram_tile(A.tile, tm, tk);
@@ -30,10 +41,10 @@ void masked_gemm(Machine& machine, HbmTensor& C, const GemmOperand& A, const Gem
   const bool compute = machine.computes();
 
   auto a_view = [&](std::int64_t i0, std::int64_t mi, std::int64_t k0, std::int64_t kk) {
-    return A.transposed ? a_t.view(k0, kk, i0, mi) : a_t.view(i0, mi, k0, kk);
+    return A.transposed ? a_t.view(A.row0 + k0, kk, A.col0 + i0, mi) : a_t.view(A.row0 + i0, mi, A.col0 + k0, kk);
   };
   auto b_view = [&](std::int64_t k0, std::int64_t kk, std::int64_t j0, std::int64_t nj) {
-    return B.transposed ? b_t.view(j0, nj, k0, kk) : b_t.view(k0, kk, j0, nj);
+    return B.transposed ? b_t.view(B.row0 + j0, nj, B.col0 + k0, kk) : b_t.view(B.row0 + k0, kk, B.col0 + j0, nj);
   };
 
   for (std::int64_t i0 = 0; i0 < m; i0 += tm) {
@@ -68,7 +79,7 @@ void masked_gemm(Machine& machine, HbmTensor& C, const GemmOperand& A, const Gem
       if (compute)
         for (std::int64_t r = 0; r < mi; ++r)
           for (std::int64_t cc = 0; cc < nj; ++cc) c(r, cc) *= alpha;
-      machine.store(C.view(i0, mi, j0, nj), c);
+      machine.store(C.view(Cop.row0 + i0, mi, Cop.col0 + j0, nj), c);
     }
   }
 }

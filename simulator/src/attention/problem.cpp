@@ -44,6 +44,9 @@ void validate_common(const AttentionProblem& p) {
   if (p.splits < 0) throw InputError("--splits must be positive, got " + std::to_string(p.splits));
   if (p.groups > 1 && p.algo != "decode" && p.algo != "flash_decoding")
     throw InputError("--groups (query heads per K/V head) applies to decode and flash_decoding, not to " + p.algo);
+  if ((p.query_chunk || p.key_chunk) && p.algo != "rabe_staats")
+    throw InputError("--query-chunk/--key-chunk apply to rabe_staats, not to " + p.algo);
+  if (p.query_chunk < 0 || p.key_chunk < 0) throw InputError("chunk sizes must be positive");
   if (p.splits > 0 && p.algo != "flash_decoding")
     throw InputError("--splits applies to flash_decoding, not to " + p.algo);
   if (!p.mask.empty() && p.causal)

@@ -25,13 +25,19 @@ const std::vector<AlgorithmInfo>& algorithms() {
       {"flash_decoding",
        "Flash-Decoding: the KV length split into chunks, partial outputs and log-sum-exps reduced at the end",
        &plan_flash_decoding, &run_flash_decoding},
+      {"rabe_staats",
+       "Rabe & Staats: query and key chunks summarised independently and combined; chunk-sized memory, but S and "
+       "P still pass through HBM",
+       &plan_rabe_staats, &run_rabe_staats},
   };
   return kAlgorithms;
 }
 
 bool is_decoding(std::string_view algo) { return algo == "decode" || algo == "flash_decoding"; }
 
-bool single_tiling(std::string_view algo) { return algo == "standard" || algo == "flash_dtile"; }
+bool single_tiling(std::string_view algo) {
+  return algo == "standard" || algo == "flash_dtile" || algo == "rabe_staats";
+}
 
 const AlgorithmInfo& algorithm(std::string_view name) {
   std::string known;

@@ -3,7 +3,7 @@
 // exposes the constant hidden in the Theta. Every bound names its regime:
 // M >= d^2 (the "large SRAM" regime of Theorem 2) or M < d^2 (small SRAM,
 // where a head dimension no longer fits beside a block of d rows).
-//   standard:        N d + N^2                  (M >= d^2; Theorem 2 / Theorem 5)
+//   standard, rabe_staats: N d + N^2            (M >= d^2; Theorem 2 / Theorem 5)
 //                    N d + N^2 d / sqrt(M)      (M <  d^2: its GEMM tiles are below d)
 //   flash1, flash2:  N^2 d^2 / M                (both regimes; Theorem 2 / Theorem 5)
 //                    N d + N^2 d^2 s / M        (block-sparse, s = nonzero-block fraction; Proposition 4)

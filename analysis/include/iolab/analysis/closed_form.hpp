@@ -100,6 +100,12 @@ ClosedForm closed_form_decode(std::int64_t N, std::int64_t d, std::int64_t g, si
 /// S g d writes and reads; LSE_split (fp32): S g writes and reads; O: g d writes; L: g writes.
 ClosedForm closed_form_flash_decoding(std::int64_t N, std::int64_t d, std::int64_t g, std::int64_t S, sim::DType dt);
 
+/// Rabe and Staats (closed_form_chunked.cpp): per (query chunk, key chunk)
+/// pair the GEMM lemma for S = Q K^T and V_sum = P V, one read of S and one
+/// write of P per chunk element, C_q summary entries; V_sum read T_k N d times
+/// by the combine stage; O written once.
+ClosedForm closed_form_rabe_staats(const sim::Plan& plan);
+
 ClosedForm closed_form_flash_dtile(std::int64_t N, std::int64_t d, std::int64_t B, sim::DType dt, bool causal);
 
 }  // namespace iolab::analysis

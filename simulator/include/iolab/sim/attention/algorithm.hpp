@@ -85,6 +85,10 @@ count_t flash_decoding_reduce_working_set(std::int64_t g, std::int64_t chunk, st
 /// True for inference algorithms (one query row per query head, no backward).
 bool is_decoding(std::string_view algo);
 
+/// Rabe and Staats's chunked attention (rabe_staats.cpp).
+Plan plan_rabe_staats(const AttentionProblem& p);
+HbmTensor& run_rabe_staats(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, HbmTensor& V);
+
 Gradients run_standard_backward(Machine& m, const Plan& plan, const BackwardIO& io);
 Gradients run_flash1_backward(Machine& m, const Plan& plan, const BackwardIO& io);
 Gradients run_flash2_backward(Machine& m, const Plan& plan, const BackwardIO& io);

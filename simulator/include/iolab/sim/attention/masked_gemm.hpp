@@ -37,7 +37,10 @@ enum class GemmMask { none, c_lower, a_lower, a_upper };
 struct GemmOperand {
   HbmTensor* tensor;
   bool transposed;
-  std::string tile;  ///< SRAM tile name
+  std::string tile;  ///< SRAM tile name (unused for C)
+  /// The stored rectangle used: rows [row0, row0 + rows), columns
+  /// [col0, col0 + cols) of the tensor; -1: to the end (the whole tensor).
+  std::int64_t row0 = 0, rows = -1, col0 = 0, cols = -1;
 };
 
 /// The k range [klo, khi) and column bound nhi of row block [i0, i0+mi).
@@ -47,6 +50,10 @@ struct GemmRowRange {
 GemmRowRange gemm_row_range(GemmMask mask, std::int64_t i0, std::int64_t mi, std::int64_t n, std::int64_t k);
 
 void masked_gemm(Machine& machine, HbmTensor& C, const GemmOperand& A, const GemmOperand& B, double alpha,
+                 const GemmTiles& tiles, GemmMask mask, const std::string& c_name);
+/// The same on rectangles of the tensors (C: its rectangle, never transposed;
+/// its tile is named c_name).
+void masked_gemm(Machine& machine, const GemmOperand& C, const GemmOperand& A, const GemmOperand& B, double alpha,
                  const GemmTiles& tiles, GemmMask mask, const std::string& c_name);
 
 }  // namespace iolab::sim

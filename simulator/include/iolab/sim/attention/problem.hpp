@@ -54,6 +54,8 @@ struct AttentionProblem {
   std::int64_t groups = 1;
   /// flash_decoding: number of splits of the KV length (0: automatic).
   std::int64_t splits = 0;
+  /// rabe_staats: query and key chunk sizes (0: the paper's 1024 and 4096).
+  std::int64_t query_chunk = 0, key_chunk = 0;
 };
 
 /// Everything the simulation and the closed forms need. For flash algorithms
@@ -95,6 +97,9 @@ struct Plan {
   std::int64_t q_rows = 0;
   std::int64_t groups = 1;
   std::int64_t splits = 0, split_rows = 0, reduce_chunk = 0;
+  // rabe_staats: chunk sizes, rows per block of its summary stage and of its
+  // combine stage (its GEMMs use gemm_tile)
+  std::int64_t query_chunk = 0, key_chunk = 0, summary_rows = 0, combine_rows = 0;
   /// Block-sparse runs: the mask over the forward's B_r x B_c blocks (null: dense).
   std::shared_ptr<const BlockMask> block_mask;
 };
