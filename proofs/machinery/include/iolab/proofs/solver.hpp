@@ -9,10 +9,21 @@
 // vertices that no unfinished output depends on are dropped (free). Why this
 // restricted move set loses nothing (lazy eviction, store-on-eviction) is
 // proved in proofs/pebbling.md; tests compare it with brute_force() on random
-// DAGs. The heuristic (admissible and consistent, proved there too) is
-//   h = #unfinished outputs + #vertices that must be loaded again: inputs (and,
-//       in the one-shot game, stored vertices) reached backwards from an
-//       unfinished output through vertices that carry neither pebble.
+// DAGs. The heuristic (admissible, proved there too; re-expansion keeps the
+// search exact regardless) is #unfinished outputs plus
+//   one-shot:   #inputs and stored vertices reached backwards from an unfinished
+//               output through vertices that carry neither pebble (each must
+//               be loaded again; a needed vertex lost for good prunes the state)
+//   Hong-Kung:  a minimum vertex cut (max-flow) between the non-red inputs and
+//               the unfinished outputs in which only inputs and blue vertices
+//               may be cut (each cut vertex costs a future load).
+// An unfinished output whose predecessors are red is computed and stored at
+// once when a pebble is free (a forced move).
+//
+// Size: the largest instance advertised (proofs/pebbling.md, section 3) is
+// attention:N=3,d=1 (63 vertices) at M = 20 in the one-shot game, solved in
+// 1.9 s of CPU time; attention-online:N=2,d=1 (34 vertices) is solved for every
+// M >= 4 (one-shot) and M >= 5 (Hong-Kung) within 10 s.
 //
 // brute_force(): 0-1 breadth-first search over raw configurations with all
 // four moves individually, no canonical forms and no heuristic; the reference
