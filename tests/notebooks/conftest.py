@@ -18,4 +18,7 @@ MODULE_DIR = Path(os.environ["IOLAB_PYTHONPATH"]).resolve()
 os.environ["IOLAB_PYTHONPATH"] = str(MODULE_DIR)
 if not os.environ.get("IOLAB_CLI"):
     os.environ["IOLAB_CLI"] = str(MODULE_DIR.parent.parent / "analysis" / "cli" / "iolab")
+elif os.sep in os.environ["IOLAB_CLI"]:
+    # notebooks run in notebooks/, so a path relative to here must become absolute
+    os.environ["IOLAB_CLI"] = str(Path(os.environ["IOLAB_CLI"]).resolve())
 sys.path.insert(0, str(MODULE_DIR))
