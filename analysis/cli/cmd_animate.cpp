@@ -90,7 +90,9 @@ void register_animate(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "animate",
       "Draw a schedule step by step: tiles of Q, K, V, O (S, P) in SRAM, each transfer, counters, SRAM occupancy");
-  cmd->add_option("--algo", o->algo, "Built-in algorithm: standard, flash1, flash2")->capture_default_str();
+  std::string names;
+  for (const auto& a : sim::algorithms()) names += (names.empty() ? "" : ", ") + std::string(a.name);
+  cmd->add_option("--algo", o->algo, "Built-in algorithm: " + names)->capture_default_str();
   cmd->add_option("--N", o->N, "Sequence length N (at most 256)")->capture_default_str();
   cmd->add_option("--d", o->d, "Head dimension d (at most 64)")->capture_default_str();
   cmd->add_option("--sram-elems", o->sram_elems, "SRAM size M in elements")->capture_default_str();
