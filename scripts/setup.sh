@@ -9,7 +9,7 @@ PACKAGES=(
   libboost-filesystem-dev libboost-system-dev libbenchmark-dev
   libgnuplot-iostream-dev gnuplot-nox libcli11-dev nlohmann-json3-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-nbclient
-  python3-ipykernel python3-nbformat python3-matplotlib
+  python3-ipykernel python3-nbformat python3-matplotlib python3-pil
 )
 
 missing=()
