@@ -56,7 +56,9 @@ std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs) {
       kernels.push_back(r.measured.kernel);
   for (const auto& metric : compared_metrics())
     for (const auto& kernel : kernels) {
-      MetricStats s{metric, kernel};
+      MetricStats s;
+      s.metric = metric;
+      s.kernel = kernel;
       s.target = target_for(metric, kernel);
       double sum_abs = 0, sum_meas = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sum_rel = 0;
       for (const auto& r : runs) {
