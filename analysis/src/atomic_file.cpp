@@ -25,6 +25,16 @@ void ensure_parent_directory(const std::filesystem::path& path) {
   if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
 }
 
+void commit_temporary(const std::filesystem::path& tmp, const std::filesystem::path& target) {
+  std::error_code ec;
+  std::filesystem::rename(tmp, target, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::runtime_error("cannot write '" + target.string() + "': " + ec.message());
+  }
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   ensure_parent_directory(path);
   const auto tmp = temporary_beside(path);
@@ -39,13 +49,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
       throw std::runtime_error("cannot write '" + path.string() + "'");
     }
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
-  }
+  commit_temporary(tmp, path);
 }
 
 }  // namespace iolab::analysis

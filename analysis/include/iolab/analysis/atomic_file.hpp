@@ -17,6 +17,10 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 /// keeping the extension so tools that infer formats from it still work.
 std::filesystem::path temporary_beside(const std::filesystem::path& target);
 
+/// Renames a completely written temporary over `target`; on failure removes the
+/// temporary and throws std::runtime_error naming the target.
+void commit_temporary(const std::filesystem::path& tmp, const std::filesystem::path& target);
+
 /// Creates the parent directory of `path` if needed (throws on failure).
 void ensure_parent_directory(const std::filesystem::path& path);
 
