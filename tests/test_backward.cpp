@@ -114,7 +114,7 @@ TEST_CASE("backward and causal closed forms equal the simulated counts", "[backw
                 const double blocks = std::string(algo) == "standard"
                                           ? static_cast<double>(N) * N / (static_cast<double>(plan.gemm_tile) + 1)
                                           : static_cast<double>(N) * N / (static_cast<double>(plan.br) * plan.bc);
-                if (blocks > 4e4) continue;
+                if (blocks > 1.2e4) continue;
                 const auto e = analysis::evaluate(plan);
                 INFO(algo << " pass=" << name_of(pass) << " causal=" << causal << " tiling=" << name_of(tiling)
                           << " N=" << N << " d=" << d << " M=" << M);

@@ -65,8 +65,8 @@ Totals totals(const analysis::Evaluation& e, std::int64_t batch, std::int64_t he
 
 constexpr std::int64_t kMaxVerifyN = 4096;
 const char* kStatsNote =
-    "l, m and L (softmax statistics, log-sum-exp) and D (rowsum(dO o O), backward) are stored in fp32 whatever the "
-    "input dtype";
+    "softmax statistics and log-sum-exps (l, m, L, D = rowsum(dO o O), LSE_split, m_sum, w_sum) and "
+    "flash_decoding's partial outputs O_split are stored in fp32 whatever the input dtype";
 
 nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_note, const CountOptions& o) {
   const auto& p = e.sim.plan;
