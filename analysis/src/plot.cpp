@@ -46,12 +46,7 @@ void finish_plot(const std::filesystem::path& tmp, const std::filesystem::path& 
     std::filesystem::remove(tmp, ec);
     throw std::runtime_error("gnuplot did not write '" + path.string() + "'");
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
-  }
+  commit_temporary(tmp, path);
 }
 
 }  // namespace
@@ -90,14 +85,7 @@ void plot_scatter(const std::vector<ScatterSeries>& series, const std::filesyste
 }
 
 void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& path, const PlotOptions& opts) {
-  const std::string ext = path.extension().string();
-  std::string terminal;
-  if (ext == ".png")
-    terminal = "pngcairo size 1100,750 noenhanced font 'DejaVu Sans,10'";
-  else if (ext == ".svg")
-    terminal = "svg size 1100,750 noenhanced";
-  else
-    throw sim::InputError("plot file '" + path.string() + "' must end in .png or .svg");
+  const std::string terminal = terminal_for(path);
   if (rows.empty()) throw sim::InputError("nothing to plot: the sweep has no feasible configuration");
 
   // Data series keyed by everything but the x axis, in first-seen order; bound
@@ -176,17 +164,7 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::filesystem::path& 
     gp << "unset output\n";
     gp.flush();
   }  // pclose waits for gnuplot to finish
-  std::error_code ec;
-  if (!std::filesystem::exists(tmp, ec) || std::filesystem::file_size(tmp, ec) == 0) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("gnuplot did not write '" + path.string() + "'");
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
-  }
+  finish_plot(tmp, path);
 }
 
 }  // namespace iolab::analysis
