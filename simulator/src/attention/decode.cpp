@@ -59,16 +59,7 @@ Plan plan_decode(const AttentionProblem& p) {
   validate_common(p);
   refuse_mask(p, "decode");
   if (has_backward(p.pass)) throw InputError("decode is an inference step and has no backward pass (use --pass fwd)");
-  Plan plan;
-  plan.algo = "decode";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;
-  plan.pass = p.pass;
-  plan.causal = p.causal;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "decode");
   plan.groups = p.groups;
   plan.q_rows = p.groups;
   plan.br = p.groups;

@@ -30,14 +30,7 @@ count_t flash1_working_set(std::int64_t br, std::int64_t bc, std::int64_t d) {
 
 Plan plan_flash1(const AttentionProblem& p) {
   validate_common(p);
-  Plan plan;
-  plan.algo = "flash1";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "flash1");
   detail::choose_flash_blocks(p, plan, &flash1_working_set, /*large_is_bc=*/true);
   detail::plan_passes(p, plan, &flash1_backward_working_set);
   return plan;

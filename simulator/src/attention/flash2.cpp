@@ -25,14 +25,7 @@ count_t flash2_working_set(std::int64_t br, std::int64_t bc, std::int64_t d) {
 
 Plan plan_flash2(const AttentionProblem& p) {
   validate_common(p);
-  Plan plan;
-  plan.algo = "flash2";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "flash2");
   detail::choose_flash_blocks(p, plan, &flash2_working_set, /*large_is_bc=*/false);
   detail::plan_passes(p, plan, &flash2_backward_working_set);
   return plan;

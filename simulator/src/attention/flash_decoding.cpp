@@ -38,16 +38,7 @@ Plan plan_flash_decoding(const AttentionProblem& p) {
   refuse_mask(p, "flash_decoding");
   if (has_backward(p.pass))
     throw InputError("flash_decoding is an inference step and has no backward pass (use --pass fwd)");
-  Plan plan;
-  plan.algo = "flash_decoding";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;
-  plan.pass = p.pass;
-  plan.causal = p.causal;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "flash_decoding");
   plan.groups = p.groups;
   plan.q_rows = p.groups;
   plan.br = p.groups;

@@ -40,16 +40,7 @@ Plan plan_flash_dtile(const AttentionProblem& p) {
   if (p.br || p.bc)
     throw InputError("flash_dtile chooses square blocks B_r = B_c and the chunk B_d from M; --br/--bc do not apply");
   if (has_backward(p.pass)) throw InputError("flash_dtile has no backward pass (use --pass fwd)");
-  Plan plan;
-  plan.algo = "flash_dtile";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;  // one tiling, like standard: the blocks do not depend on it
-  plan.pass = p.pass;
-  plan.causal = p.causal;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "flash_dtile");
   // Narrow head-dimension chunks (B_d = B/8) leave most of M to the B x B
   // score block: B ~ sqrt(M/1.5) instead of sqrt(M/5) with B_d = B, for the
   // same elements moved per block pair.

@@ -1,5 +1,7 @@
 #include "iolab/sim/attention/problem.hpp"
 
+#include <cmath>
+
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::sim {
@@ -60,6 +62,20 @@ void validate_common(const AttentionProblem& p) {
 void refuse_mask(const AttentionProblem& p, std::string_view algo) {
   if (!p.mask.empty())
     throw InputError("--mask applies to block-sparse flash1 (Algorithm 5) and flash2, not to " + std::string(algo));
+}
+
+Plan start_plan(const AttentionProblem& p, std::string algo) {
+  Plan plan;
+  plan.algo = std::move(algo);
+  plan.N = p.N;
+  plan.d = p.d;
+  plan.M = p.M;
+  plan.dtype = p.dtype;
+  plan.tiling = p.tiling;
+  plan.pass = p.pass;
+  plan.causal = p.causal;
+  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  return plan;
 }
 
 }  // namespace iolab::sim

@@ -40,16 +40,7 @@ Plan plan_rabe_staats(const AttentionProblem& p) {
   refuse_mask(p, "rabe_staats");
   if (p.br || p.bc) throw InputError("--br/--bc do not apply to rabe_staats; use --query-chunk and --key-chunk");
   if (has_backward(p.pass)) throw InputError("rabe_staats is simulated for the forward pass only (use --pass fwd)");
-  Plan plan;
-  plan.algo = "rabe_staats";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;
-  plan.pass = p.pass;
-  plan.causal = p.causal;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "rabe_staats");
   plan.query_chunk = std::min<std::int64_t>(p.query_chunk ? p.query_chunk : 1024, p.N);
   // The default key chunk is also capped so that a row of it (and its max and
   // sum) fits in SRAM; an explicit --key-chunk is taken as given.

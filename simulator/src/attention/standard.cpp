@@ -32,14 +32,7 @@ Plan plan_standard(const AttentionProblem& p) {
   validate_common(p);
   refuse_mask(p, "standard");
   if (p.br || p.bc) throw InputError("--br/--bc apply to flash1 and flash2; standard chooses its GEMM tiles from M");
-  Plan plan;
-  plan.algo = "standard";
-  plan.N = p.N;
-  plan.d = p.d;
-  plan.M = p.M;
-  plan.dtype = p.dtype;
-  plan.tiling = p.tiling;
-  plan.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  Plan plan = start_plan(p, "standard");
   plan.gemm_tile = square_tile_for(p.M);
   if (plan.gemm_tile < 1)
     throw CapacityError("M = " + std::to_string(p.M) +

@@ -106,6 +106,10 @@ struct Plan {
 
 /// Validates the parts of a problem every algorithm shares (N, d, M > 0).
 void validate_common(const AttentionProblem& p);
+
+/// A plan for `algo` with the fields every algorithm copies from the problem
+/// (N, d, M, dtype, tiling, pass, causal) and the softmax scale 1/sqrt(d).
+Plan start_plan(const AttentionProblem& p, std::string algo);
 /// InputError when a block mask is asked of an algorithm that has none.
 void refuse_mask(const AttentionProblem& p, std::string_view algo);
 
