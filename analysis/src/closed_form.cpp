@@ -16,7 +16,9 @@ using sim::DType;
 
 count_t u(std::int64_t x) { return static_cast<count_t>(x); }
 
-void finish(ClosedForm& cf) {
+}  // namespace
+
+void sum_totals(ClosedForm& cf) {
   for (const auto& t : cf.tensors) {
     cf.reads = checked_add(cf.reads, t.reads, "HBM reads");
     cf.writes = checked_add(cf.writes, t.writes, "HBM writes");
@@ -25,8 +27,6 @@ void finish(ClosedForm& cf) {
   }
   checked_add(cf.reads, cf.writes, "HBM accesses");
 }
-
-}  // namespace
 
 ClosedForm closed_form_flash1(std::int64_t N, std::int64_t d, std::int64_t /*Br*/, std::int64_t Bc, DType dt) {
   const count_t Tc = u(ceil_div(N, Bc));
@@ -43,7 +43,7 @@ ClosedForm closed_form_flash1(std::int64_t N, std::int64_t d, std::int64_t /*Br*
       {"l", DType::fp32, stats_r, stats_w},
       {"m", DType::fp32, stats_r, stats_w},
   };
-  finish(cf);
+  sum_totals(cf);
   return cf;
 }
 
@@ -59,7 +59,7 @@ ClosedForm closed_form_flash2(std::int64_t N, std::int64_t d, std::int64_t Br, s
       {"O", dt, 0, Nd},
       {"L", DType::fp32, 0, u(N)},
   };
-  finish(cf);
+  sum_totals(cf);
   return cf;
 }
 
@@ -81,7 +81,7 @@ ClosedForm closed_form_standard(std::int64_t N, std::int64_t d, count_t M, DType
       {"Q", dt, q_reads, 0}, {"K", dt, k_reads, 0}, {"V", dt, v_reads, 0},
       {"S", dt, s_reads, NN}, {"P", dt, p_reads, NN}, {"O", dt, 0, Nd},
   };
-  finish(cf);
+  sum_totals(cf);
   return cf;
 }
 
@@ -126,7 +126,7 @@ ClosedForm merge(const ClosedForm& fwd, const ClosedForm& bwd) {
       it->writes = checked_add(it->writes, t.writes, "writes of " + t.name);
     }
   }
-  finish(cf);
+  sum_totals(cf);
   return cf;
 }
 

@@ -17,16 +17,6 @@ using sim::DType;
 
 count_t u(std::int64_t x) { return static_cast<count_t>(x); }
 
-void finish(ClosedForm& cf) {
-  for (const auto& t : cf.tensors) {
-    cf.reads = checked_add(cf.reads, t.reads, "HBM reads");
-    cf.writes = checked_add(cf.writes, t.writes, "HBM writes");
-    const count_t b = checked_mul(checked_add(t.reads, t.writes, "HBM accesses"), sim::bytes_of(t.dtype), "HBM bytes");
-    cf.bytes = checked_add(cf.bytes, b, "HBM bytes");
-  }
-  checked_add(cf.reads, cf.writes, "HBM accesses");
-}
-
 /// Counts of one tiled GEMM C (m x n) = op(A) (m x k) op(B) (k x n) with the
 /// schedule of masked_gemm.hpp: per row block i of size m_i starting at i0,
 /// with k range K_i and column range n_i (J_i = ceil(n_i / tn) column blocks):
@@ -83,7 +73,7 @@ struct Builder {
     cf.tensors.push_back({name, dt, r, w});
   }
   ClosedForm done() {
-    finish(cf);
+    sum_totals(cf);
     return cf;
   }
 };

@@ -68,14 +68,7 @@ ClosedForm closed_form_rabe_staats(const sim::Plan& p) {
       {"w_sum", sim::DType::fp32, st, st},
       {"O", p.dtype, 0, checked_mul(u(N), u(d), "N*d")},
   };
-  for (const auto& x : cf.tensors) {
-    cf.reads = checked_add(cf.reads, x.reads, "HBM reads");
-    cf.writes = checked_add(cf.writes, x.writes, "HBM writes");
-    cf.bytes = checked_add(cf.bytes,
-                           checked_mul(checked_add(x.reads, x.writes, "HBM accesses"), sim::bytes_of(x.dtype), "bytes"),
-                           "HBM bytes");
-  }
-  checked_add(cf.reads, cf.writes, "HBM accesses");
+  sum_totals(cf);
   return cf;
 }
 

@@ -11,25 +11,14 @@ using sim::checked_mul;
 
 count_t u(std::int64_t x) { return static_cast<count_t>(x); }
 
-ClosedForm finish(ClosedForm cf) {
-  for (const auto& t : cf.tensors) {
-    cf.reads = checked_add(cf.reads, t.reads, "HBM reads");
-    cf.writes = checked_add(cf.writes, t.writes, "HBM writes");
-    cf.bytes = checked_add(cf.bytes,
-                           checked_mul(checked_add(t.reads, t.writes, "HBM accesses"), sim::bytes_of(t.dtype), "bytes"),
-                           "HBM bytes");
-  }
-  checked_add(cf.reads, cf.writes, "HBM accesses");
-  return cf;
-}
-
 }  // namespace
 
 ClosedForm closed_form_decode(std::int64_t N, std::int64_t d, std::int64_t g, sim::DType dt) {
   const count_t Nd = checked_mul(u(N), u(d), "N*d"), gd = checked_mul(u(g), u(d), "g*d");
   ClosedForm cf;
   cf.tensors = {{"Q", dt, gd, 0}, {"K", dt, Nd, 0}, {"V", dt, Nd, 0}, {"O", dt, 0, gd}, {"L", sim::DType::fp32, 0, u(g)}};
-  return finish(cf);
+  sum_totals(cf);
+  return cf;
 }
 
 ClosedForm closed_form_flash_decoding(std::int64_t N, std::int64_t d, std::int64_t g, std::int64_t S, sim::DType dt) {
@@ -45,7 +34,8 @@ ClosedForm closed_form_flash_decoding(std::int64_t N, std::int64_t d, std::int64
       {"O", dt, 0, gd},
       {"L", sim::DType::fp32, 0, u(g)},
   };
-  return finish(cf);
+  sum_totals(cf);
+  return cf;
 }
 
 }  // namespace iolab::analysis

@@ -40,14 +40,7 @@ ClosedForm closed_form_flash_dtile(std::int64_t N, std::int64_t d, std::int64_t 
       {"O", dt, q - Nd, q},
       {"L", sim::DType::fp32, 0, u(N)},
   };
-  for (const auto& t : cf.tensors) {
-    cf.reads = checked_add(cf.reads, t.reads, "HBM reads");
-    cf.writes = checked_add(cf.writes, t.writes, "HBM writes");
-    cf.bytes = checked_add(cf.bytes,
-                           checked_mul(checked_add(t.reads, t.writes, "HBM accesses"), sim::bytes_of(t.dtype), "bytes"),
-                           "HBM bytes");
-  }
-  checked_add(cf.reads, cf.writes, "HBM accesses");
+  sum_totals(cf);
   return cf;
 }
 

@@ -14,18 +14,6 @@ using sim::checked_mul;
 
 count_t u(std::int64_t x) { return static_cast<count_t>(x); }
 
-ClosedForm finish(ClosedForm cf) {
-  for (const auto& t : cf.tensors) {
-    cf.reads = checked_add(cf.reads, t.reads, "HBM reads");
-    cf.writes = checked_add(cf.writes, t.writes, "HBM writes");
-    cf.bytes = checked_add(cf.bytes,
-                           checked_mul(checked_add(t.reads, t.writes, "HBM accesses"), sim::bytes_of(t.dtype), "bytes"),
-                           "HBM bytes");
-  }
-  checked_add(cf.reads, cf.writes, "HBM accesses");
-  return cf;
-}
-
 }  // namespace
 
 ClosedForm closed_form_blocksparse(const sim::Plan& p) {
@@ -61,7 +49,8 @@ ClosedForm closed_form_blocksparse(const sim::Plan& p) {
   } else {
     throw sim::InputError("no block-sparse closed form for '" + p.algo + "'");
   }
-  return finish(cf);
+  sum_totals(cf);
+  return cf;
 }
 
 }  // namespace iolab::analysis

@@ -29,6 +29,10 @@ struct ClosedForm {
   count_t total() const { return reads + writes; }
 };
 
+/// Sums the per-tensor counts into reads, writes and bytes, with checked
+/// arithmetic (OverflowError). Every closed form ends with it.
+void sum_totals(ClosedForm& cf);
+
 /// flash1 (Algorithm 1), with T_c = ceil(N / B_c):
 ///   Q: T_c N d reads; K, V: N d reads; O: T_c N d reads, (T_c + 1) N d writes;
 ///   l, m (fp32): T_c N reads, (T_c + 1) N writes each.
