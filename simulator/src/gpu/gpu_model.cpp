@@ -95,7 +95,8 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     // (list scheduling); an SM runs matrix products at 1/sms of the kernel's
     // matrix ceiling and exponentials at 1/sms of the special-function rate, one
     // after the other (FlashAttention-2 does not overlap softmax with the GEMMs).
-    const double mma = launch.name.rfind("gemm", 0) == 0 ? spec.cublas_flops : spec.mma_sync_flops;
+    const double mma =
+        launch.engine == LaunchReplay::MatrixEngine::cublas ? spec.cublas_flops : spec.mma_sync_flops;
     const double per_sm_flops = mma / spec.sms, per_sm_exps = spec.sfu_exps_per_s / spec.sms;
     std::vector<double> sm_time(static_cast<std::size_t>(spec.sms), 0.0);
     for (u64 c = 0; c < launch.ctas; ++c) {
@@ -108,7 +109,6 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     const double t_l2 = static_cast<double>(lp.sram_read_bytes + lp.sram_write_bytes) / spec.l2_bytes_per_s;
     const double body = std::max({t_compute, t_dram, t_l2});
     lp.bound_by = body == t_compute && t_compute > 0 ? "compute" : body == t_dram ? "dram" : "l2";
-    (void)launch.uses_tensor_cores;
     lp.time_s = body + spec.launch_overhead_s;
     p.sram_read_bytes += lp.sram_read_bytes;
     p.sram_write_bytes += lp.sram_write_bytes;

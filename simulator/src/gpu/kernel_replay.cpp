@@ -136,6 +136,7 @@ KernelReplay replay_kernel(const KernelShape& s) {
     g1.name = "gemm_QKt";
     g1.ctas = BH * nt * nt;
     g1.ctas_per_sm = 1;
+    g1.engine = LaunchReplay::MatrixEngine::cublas;
     g1.flops = 2.0 * static_cast<double>(BH) * static_cast<double>(N) * static_cast<double>(N) * static_cast<double>(d);
     g1.work = [=](u64 cta) {
       const u64 qt = (cta / nt) % nt, kt = cta % nt;
@@ -152,7 +153,6 @@ KernelReplay replay_kernel(const KernelShape& s) {
     sm.name = "row_softmax";
     sm.ctas = BH * N;
     sm.ctas_per_sm = 16;
-    sm.uses_tensor_cores = false;
     sm.work = [=](u64 rowid) {
       const u64 q = rowid % N;
       return std::pair{0.0, static_cast<double>(causal ? q + 1 : N)};
@@ -167,6 +167,7 @@ KernelReplay replay_kernel(const KernelShape& s) {
     g3.name = "gemm_PV";
     g3.ctas = BH * nt;
     g3.ctas_per_sm = 1;
+    g3.engine = LaunchReplay::MatrixEngine::cublas;
     g3.flops = g1.flops;
     g3.work = [=](u64 cta) {
       const u64 q0 = (cta % nt) * T;

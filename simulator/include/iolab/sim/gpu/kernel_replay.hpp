@@ -46,7 +46,8 @@ struct LaunchReplay {
   std::uint64_t ctas = 0;
   std::uint32_t ctas_per_sm = 1;
   double flops = 0;           ///< useful FLOPs (matrix products, 2 per multiply-add)
-  bool uses_tensor_cores = true;
+  /// Which matrix ceiling the launch's FLOPs run at (gpu_spec.hpp).
+  enum class MatrixEngine { mma_sync, cublas } engine = MatrixEngine::mma_sync;
   /// Work of CTA `cta`: FLOPs of its matrix products and exponentials it evaluates.
   std::function<std::pair<double, double>(std::uint64_t cta)> work;
   /// Appends CTA `cta`'s transfers (in dispatch order index) to `out`.
