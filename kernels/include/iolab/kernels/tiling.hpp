@@ -17,7 +17,7 @@ namespace iolab::kernels {
 
 enum class DType : int { f16 = 0, bf16 = 1 };
 
-enum class KernelKind : int { standard = 0, flash1 = 1, flash2 = 2 };
+enum class KernelKind : int { standard = 0, flash1 = 1, flash2 = 2, flash2_hopper = 3 };
 
 // How the kernel walks the (Q block, K/V block) grid.
 enum class LoopOrder : int {
@@ -47,6 +47,7 @@ constexpr const char* kernel_name(KernelKind k) {
   return k == KernelKind::standard ? "standard"
        : k == KernelKind::flash1   ? "flash1"
        : k == KernelKind::flash2   ? "flash2"
+       : k == KernelKind::flash2_hopper ? "flash2_hopper"
                                    : "?";
 }
 constexpr bool head_dim_supported(int d) { return d == 64 || d == 128; }
@@ -98,12 +99,35 @@ constexpr int flash1_block_cols(int /*d*/) { return 64; }
 constexpr int flash1_smem_bytes(int d) { return (flash1_block_rows(d) + 2 * flash1_block_cols(d)) * d * 2; }
 
 // ---------------------------------------------------------------------------
+// flash2_hopper: the flash2 loop order with Hopper instructions (sm_90a only).
+// Two consumer warpgroups of 64 Q rows each (B_r = 128) plus one producer warp
+// that issues TMA copies; K/V blocks of B_c = 128 rows in a ring of kv_stages
+// buffers (3 at d = 64, 2 at d = 128).  Shared memory: Q block + stages x
+// (K block + V block), 1024 bytes of alignment slack and the mbarriers.
+// One thread block per SM (__launch_bounds__(threads, 1)).
+// ---------------------------------------------------------------------------
+constexpr int flash2_hopper_consumer_warpgroups(int /*d*/) { return 2; }
+constexpr int flash2_hopper_block_rows(int d) { return 64 * flash2_hopper_consumer_warpgroups(d); }
+constexpr int flash2_hopper_block_cols(int /*d*/) { return 128; }
+constexpr int flash2_hopper_kv_stages(int d) { return d == 64 ? 3 : 2; }
+constexpr int flash2_hopper_threads(int d) { return 128 * flash2_hopper_consumer_warpgroups(d) + 32; }
+constexpr int flash2_hopper_smem_bytes(int d) {
+  return (flash2_hopper_block_rows(d) + 2 * flash2_hopper_kv_stages(d) * flash2_hopper_block_cols(d)) * d * 2 +
+         1024 + 128;
+}
+
+// ---------------------------------------------------------------------------
 // standard: the row-softmax kernel uses one block of 128 threads per row of S.
 // ---------------------------------------------------------------------------
 constexpr int standard_softmax_threads() { return 128; }
 
 constexpr KernelTiling tiling(KernelKind kind, int d, DType dtype) {
   switch (kind) {
+    case KernelKind::flash2_hopper:
+      return KernelTiling{"flash2_hopper", kind, LoopOrder::q_outer_kv_inner, AccumStorage::registers_fp32, dtype,
+                          d, flash2_hopper_block_rows(d), flash2_hopper_block_cols(d), flash2_hopper_threads(d),
+                          flash2_hopper_threads(d) / 32, 16, flash2_hopper_kv_stages(d), flash2_hopper_smem_bytes(d),
+                          false, true};
     case KernelKind::flash2:
       return KernelTiling{"flash2", kind, LoopOrder::q_outer_kv_inner, AccumStorage::registers_fp32, dtype, d,
                           flash2_block_rows(d), flash2_block_cols(d), 32 * flash2_warps(d), flash2_warps(d), 16,
@@ -140,8 +164,58 @@ constexpr std::size_t workspace_bytes_for(KernelKind kind, std::int64_t batch, s
     case KernelKind::flash1:
       return align_up(bh * nn * static_cast<std::size_t>(d) * 4, 256) + 2 * align_up(bh * nn * 4, 256);
     case KernelKind::flash2:
+    case KernelKind::flash2_hopper:
     default: return 0;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Backward (flash2_bwd, kernels/src/flash2_bwd.cu).  FlashAttention-2 backward:
+//  1. preprocess: Delta_i = rowsum(dO_i * O_i) (fp32), one thread per 8 elements;
+//     in the atomic mode it also zeroes the fp32 dQ accumulator.
+//  2. main kernel: one thread block per (K/V block of B_c rows, head, batch).
+//     Each warp owns 16 keys; K_j, V_j stay in shared memory; Q_i, dO_i (and
+//     LSE_i, Delta_i) blocks of B_r rows stream through a double-buffered
+//     cp.async ring.  P is recomputed from Q, K and the LSE and never stored;
+//     dK_j, dV_j accumulate in fp32 registers over the Q blocks (causal: only
+//     blocks i that contain a query >= the block's first key) and are written
+//     once.  dS_i^T goes through shared memory so that dQ_i += dS_i K_j can be
+//     accumulated into the fp32 workspace with atomics (atomic mode).
+//  3. atomic mode: dQ = scale * accumulator, converted to the input dtype.
+//     deterministic mode: one thread block per (Q block of B_r rows, head,
+//     batch) loops over the K/V blocks in increasing order, recomputing P and
+//     dS, dQ in registers, written once.
+// ---------------------------------------------------------------------------
+constexpr int flash2_bwd_warps(int /*d*/) { return 4; }
+constexpr int flash2_bwd_block_cols(int d) { return 16 * flash2_bwd_warps(d); }  // keys per thread block
+constexpr int flash2_bwd_block_rows(int /*d*/) { return 64; }                     // queries per inner step
+constexpr int flash2_bwd_q_stages(int /*d*/) { return 2; }
+// K_j + V_j + stages x (Q_i + dO_i) (input dtype) + dS^T (B_c x B_r, input
+// dtype) + stages x (LSE_i + Delta_i) (fp32).
+constexpr int flash2_bwd_smem_bytes(int d) {
+  return (2 * flash2_bwd_block_cols(d) * d + 2 * flash2_bwd_q_stages(d) * flash2_bwd_block_rows(d) * d +
+          flash2_bwd_block_cols(d) * flash2_bwd_block_rows(d)) * 2 +
+         2 * flash2_bwd_q_stages(d) * flash2_bwd_block_rows(d) * 4;
+}
+// Deterministic dQ kernel: 4 warps x 16 query rows, K/V blocks of 64 keys,
+// double-buffered.  Shared memory: Q_i + dO_i + stages x (K_j + V_j) + LSE_i + Delta_i.
+constexpr int flash2_bwd_dq_warps(int /*d*/) { return 4; }
+constexpr int flash2_bwd_dq_block_rows(int d) { return 16 * flash2_bwd_dq_warps(d); }
+constexpr int flash2_bwd_dq_block_cols(int /*d*/) { return 64; }
+constexpr int flash2_bwd_dq_kv_stages(int /*d*/) { return 2; }
+constexpr int flash2_bwd_dq_smem_bytes(int d) {
+  return (2 * flash2_bwd_dq_block_rows(d) * d + 2 * flash2_bwd_dq_kv_stages(d) * flash2_bwd_dq_block_cols(d) * d) *
+             2 +
+         2 * flash2_bwd_dq_block_rows(d) * 4;
+}
+// Workspace of the backward: Delta (fp32, batch*heads*N, 256-aligned region),
+// then the fp32 dQ accumulator (batch*heads*N*d) unless deterministic.
+// Returns 0 for invalid shapes.
+constexpr std::size_t workspace_bytes_backward(std::int64_t batch, std::int64_t heads, std::int64_t n,
+                                               std::int64_t d, bool deterministic) {
+  if (batch < 1 || heads < 1 || n < 1 || d < 1) return 0;
+  const auto rows = static_cast<std::size_t>(batch) * static_cast<std::size_t>(heads) * static_cast<std::size_t>(n);
+  return align_up(rows * 4, 256) + (deterministic ? 0 : align_up(rows * static_cast<std::size_t>(d) * 4, 256));
 }
 
 }  // namespace iolab::kernels
