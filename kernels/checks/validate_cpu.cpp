@@ -138,7 +138,15 @@ int main() {
     constexpr KernelTiling t = tiling(KernelKind::flash2, 128, DType::bf16);
     static_assert(t.B_r == 64 && t.B_c == 64 && t.threads == 128 && t.smem_bytes == (64 + 4 * 64) * 128 * 2);
     constexpr KernelTiling f1 = tiling(KernelKind::flash1, 64, DType::f16);
-    static_assert(f1.order == LoopOrder::kv_outer_q_inner && f1.one_block_per_batch_head);
+    static_assert(f1.order == LoopOrder::kv_outer_q_inner && !f1.one_block_per_batch_head && f1.B_c == 128);
+    // flash1 splits: 4 Q blocks per split for d = 64 unless 2 CTAs per SM need more; never more than T_r.
+    static_assert(flash1_splits(16, 16384, 64, 132) == 64 && flash1_splits(256, 1024, 64, 132) == 4);
+    static_assert(flash1_splits(16, 16384, 128, 132) == 128 && flash1_splits(1, 100, 64, 132) == 2);
+    static_assert(flash1_splits(0, 100, 64, 132) == 0 && flash1_splits(1, 100, 96, 132) == 0);
+    // snake order: split 1 of 3 takes blocks 1, 4 (= 3 + 3-1-1), 7; 7 of them for T_r = 20
+    static_assert(flash1_q_block(1, 3, 0) == 1 && flash1_q_block(1, 3, 1) == 4 && flash1_q_block(0, 3, 1) == 5);
+    static_assert(flash1_split_q_blocks(0, 3, 20) + flash1_split_q_blocks(1, 3, 20) +
+                      flash1_split_q_blocks(2, 3, 20) == 20);
     expect(true, "tiling.hpp is usable in constant expressions");
   }
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);

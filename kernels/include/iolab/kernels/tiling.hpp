@@ -66,9 +66,8 @@ struct KernelTiling {
   int rows_per_warp;     // Q rows owned by one warp (mma m16 tiles)
   int kv_stages;         // K/V shared-memory buffers (2 = double-buffered cp.async)
   int smem_bytes;        // dynamic shared memory of the main kernel
-  // Grid of the main kernel as a function of the problem: blocks =
-  // grid_per_bh(N) * batch * heads.  For flash1 this is 1 (one block per
-  // (batch, head), the whole Algorithm-1 double loop runs inside it).
+  // True when the main kernel runs one thread block per (batch, head).  False
+  // for flash2 (one per Q block) and flash1 (flash1_splits per (batch, head)).
   bool one_block_per_batch_head;
   // Causal: blocks strictly above the diagonal are skipped entirely.
   bool skips_masked_blocks;
@@ -88,15 +87,60 @@ constexpr int flash2_smem_bytes(int d) {
 }
 
 // ---------------------------------------------------------------------------
-// flash1: one thread block of 4 warps per (batch, head).  B_r = B_c = 64.
-// Shared memory: one K block, one V block, one Q block (B x d elements each).
+// flash1: Algorithm 1's loop order with the Q blocks of each (batch, head)
+// split over S thread blocks (grid (S, heads, batch), S = flash1_splits below).
+// Each thread block runs the outer loop over ALL K/V blocks j (so K and V are
+// read S times per head) and, for each j, the inner loop over ITS Q blocks.
+// 4 warps x 16 rows = B_r = 64; B_c = 128.  Shared memory: one K block, one V
+// block and two Q blocks (Q_i+1 is prefetched with cp.async while Q_i is used).
 // O (fp32, [batch, heads, N, d]), l and m (fp32, [batch, heads, N]) live in an
 // HBM workspace and are read and written on every inner step.
+//
+// Q blocks -> splits ("snake" order): round r = 0, 1, ... covers Q blocks
+// rS .. rS+S-1; split s takes block rS + s in even rounds and rS + S-1-s in
+// odd rounds.  Under a causal mask block i costs about i+1 K/V blocks, so each
+// pair of rounds gives every split the same total (rS+s) + (rS+2S-1-s);
+// contiguous ranges would give the last split ~2x the average and plain round
+// robin (rS + s in every round) a spread of S-1 blocks per round.
 // ---------------------------------------------------------------------------
 constexpr int flash1_warps(int /*d*/) { return 4; }
 constexpr int flash1_block_rows(int d) { return 16 * flash1_warps(d); }
-constexpr int flash1_block_cols(int /*d*/) { return 64; }
-constexpr int flash1_smem_bytes(int d) { return (flash1_block_rows(d) + 2 * flash1_block_cols(d)) * d * 2; }
+constexpr int flash1_block_cols(int /*d*/) { return 128; }
+constexpr int flash1_q_stages(int /*d*/) { return 2; }
+constexpr int flash1_smem_bytes(int d) {
+  return (flash1_q_stages(d) * flash1_block_rows(d) + 2 * flash1_block_cols(d)) * d * 2;
+}
+// Target number of Q blocks per thread block: 64 KiB of fp32 O rows per
+// thread block (4 x 64 rows x 64 for d = 64, 2 x 64 rows x 128 for d = 128),
+// so that the O rows of all resident thread blocks (2-3 per SM) stay far
+// below the L2 size between two visits of the same O_i.
+constexpr int flash1_q_blocks_per_split(int d) { return d <= 64 ? 4 : 2; }
+// Thread blocks per SM the split count aims for at least (fills the GPU).
+constexpr int flash1_min_blocks_per_sm() { return 2; }
+// Number of splits S of the Q blocks of one (batch, head):
+//   S = max(ceil(T_r / q), ceil(2 * SMs / (batch*heads))), clamped to [1, T_r],
+// with T_r = ceil(N / B_r) and q = flash1_q_blocks_per_split(d).  Every split
+// gets at least one Q block.  Returns 0 for invalid arguments (batch_heads,
+// n or sm_count < 1, or d not 64/128).
+constexpr std::int64_t flash1_splits(std::int64_t batch_heads, std::int64_t n, int d, int sm_count) {
+  if (batch_heads < 1 || n < 1 || !head_dim_supported(d) || sm_count < 1) return 0;
+  const std::int64_t t_r = (n + flash1_block_rows(d) - 1) / flash1_block_rows(d);
+  const std::int64_t q = flash1_q_blocks_per_split(d);
+  const std::int64_t by_rows = (t_r + q - 1) / q;
+  const std::int64_t fill = (std::int64_t{flash1_min_blocks_per_sm()} * sm_count + batch_heads - 1) / batch_heads;
+  const std::int64_t s = by_rows > fill ? by_rows : fill;
+  return s < t_r ? s : t_r;
+}
+// Q block handled by split s (0 <= s < S) in its round r (snake order above);
+// the caller checks the result against T_r (the last round may be partial).
+constexpr std::int64_t flash1_q_block(std::int64_t split, std::int64_t splits, std::int64_t round) {
+  return round * splits + ((round & 1) ? splits - 1 - split : split);
+}
+// Number of Q blocks split s handles out of t_r.
+constexpr std::int64_t flash1_split_q_blocks(std::int64_t split, std::int64_t splits, std::int64_t t_r) {
+  const std::int64_t full = t_r / splits;
+  return full + (flash1_q_block(split, splits, full) < t_r ? 1 : 0);
+}
 
 // ---------------------------------------------------------------------------
 // flash2_hopper: the flash2 loop order with Hopper instructions (sm_90a only).
@@ -135,7 +179,7 @@ constexpr KernelTiling tiling(KernelKind kind, int d, DType dtype) {
     case KernelKind::flash1:
       return KernelTiling{"flash1", kind, LoopOrder::kv_outer_q_inner, AccumStorage::hbm_fp32, dtype, d,
                           flash1_block_rows(d), flash1_block_cols(d), 32 * flash1_warps(d), flash1_warps(d), 16,
-                          1, flash1_smem_bytes(d), true, true};
+                          1, flash1_smem_bytes(d), false, true};
     case KernelKind::standard:
     default:
       return KernelTiling{"standard", KernelKind::standard, LoopOrder::unfused_three_pass, AccumStorage::none, dtype,
