@@ -8,7 +8,7 @@
 // halved when causal.  Inputs are random (uniform in [-2, 2), rounded).
 //
 //   attention_bench --csv FILE [--gpu NAME] [--driver VER] [--date DATE]
-//                   [--kernels standard,flash1,flash2] [--dtype fp16|bf16] [--target-ms MS]
+//                   [--kernels standard,flash1,flash2,flash2_hopper] [--dtype fp16|bf16] [--target-ms MS]
 //                   [--n-max N]
 #include <cuda_runtime.h>
 
@@ -102,7 +102,7 @@ std::string csv_escape(std::string s) {
 
 int main(int argc, char** argv) {
   std::string csv_path = "bench_kernels.csv", gpu, driver = "unknown", date;
-  std::string kernels_arg = "standard,flash1,flash2";
+  std::string kernels_arg = "standard,flash1,flash2,flash2_hopper";
   DType dtype = DType::f16;
   double target_ms = 600;
   int n_max = 16384;
@@ -136,8 +136,17 @@ int main(int argc, char** argv) {
     date = buf;
   }
   std::vector<KernelKind> kernels;
-  for (KernelKind k : {KernelKind::standard, KernelKind::flash1, KernelKind::flash2})
-    if (kernels_arg.find(kernel_name(k)) != std::string::npos) kernels.push_back(k);
+  for (std::size_t pos = 0; pos <= kernels_arg.size();) {
+    const std::size_t comma = std::min(kernels_arg.find(',', pos), kernels_arg.size());
+    const std::string name = kernels_arg.substr(pos, comma - pos);
+    KernelKind k{};
+    if (!kernel_from_name(name.c_str(), k)) {
+      std::fprintf(stderr, "attention_bench: unknown kernel '%s'\n", name.c_str());
+      return 2;
+    }
+    kernels.push_back(k);
+    pos = comma + 1;
+  }
 
   const int H = 16, total = 16384;
   const std::size_t max_elems = static_cast<std::size_t>(total) * H * 128;

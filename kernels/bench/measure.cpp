@@ -55,11 +55,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  KernelKind kind;
-  if (kernel == "standard") kind = KernelKind::standard;
-  else if (kernel == "flash1") kind = KernelKind::flash1;
-  else if (kernel == "flash2") kind = KernelKind::flash2;
-  else {
+  KernelKind kind{};
+  if (!kernel_from_name(kernel.c_str(), kind)) {
     std::fprintf(stderr, "attention_measure: unknown kernel %s\n", kernel.c_str());
     return 2;
   }

@@ -346,7 +346,7 @@ void check_rejections(const std::vector<KernelKind>& kernels) {
 int main(int argc, char** argv) {
   bool full = true;
   std::uint64_t seed = std::random_device{}();
-  std::vector<KernelKind> kernels = {KernelKind::standard, KernelKind::flash1, KernelKind::flash2};
+  std::vector<KernelKind> kernels(std::begin(kForwardKernels), std::end(kForwardKernels));
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
     if (arg == "--small") full = false;
@@ -354,12 +354,11 @@ int main(int argc, char** argv) {
     else if (arg == "--seed" && a + 1 < argc) seed = std::strtoull(argv[++a], nullptr, 10);
     else if (arg == "--kernel" && a + 1 < argc) {
       const std::string name = argv[++a];
-      kernels.clear();
-      for (KernelKind k : {KernelKind::standard, KernelKind::flash1, KernelKind::flash2})
-        if (name == kernel_name(k)) kernels.push_back(k);
-      if (kernels.empty()) { std::fprintf(stderr, "unknown kernel %s\n", name.c_str()); return 2; }
+      KernelKind k{};
+      if (!kernel_from_name(name.c_str(), k)) { std::fprintf(stderr, "unknown kernel %s\n", name.c_str()); return 2; }
+      kernels.assign(1, k);
     } else {
-      std::fprintf(stderr, "usage: %s [--small|--full] [--seed S] [--kernel standard|flash1|flash2]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--small|--full] [--seed S] [--kernel standard|flash1|flash2|flash2_hopper]\n", argv[0]);
       return 2;
     }
   }
@@ -376,6 +375,13 @@ int main(int argc, char** argv) {
   std::printf("device: %s (sm_%d%d), mode %s, seed %llu\n", prop.name, prop.major, prop.minor,
               full ? "full" : "small", static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
+  if (prop.major != 9) {
+    const auto hopper = std::find(kernels.begin(), kernels.end(), KernelKind::flash2_hopper);
+    if (hopper != kernels.end()) {
+      std::printf("SKIP flash2_hopper: needs compute capability 9.0 (this device is sm_%d%d)\n", prop.major, prop.minor);
+      kernels.erase(hopper);
+    }
+  }
 
   check_rejections(kernels);
 

@@ -25,6 +25,10 @@ Status attention_forward(KernelKind kind, const AttentionParams& p) {
     case KernelKind::standard: return detail::launch_standard(p, scale, stream);
     case KernelKind::flash1: return detail::launch_flash1(p, scale, stream);
     case KernelKind::flash2: return detail::launch_flash2(p, scale, stream);
+    case KernelKind::flash2_hopper:
+      if (major != 9)
+        return Status::error("flash2_hopper needs a Hopper GPU (compute capability 9.0, sm_90a: wgmma, TMA)");
+      return detail::launch_flash2_hopper(p, scale, stream);
   }
   return Status::error("unknown kernel kind");
 }

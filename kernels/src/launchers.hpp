@@ -10,6 +10,7 @@ namespace iolab::kernels::detail {
 Status launch_standard(const AttentionParams& p, float scale, cudaStream_t stream);
 Status launch_flash1(const AttentionParams& p, float scale, cudaStream_t stream);
 Status launch_flash2(const AttentionParams& p, float scale, cudaStream_t stream);
+Status launch_flash2_hopper(const AttentionParams& p, float scale, cudaStream_t stream);
 void release_cublas_handles();
 
 }  // namespace iolab::kernels::detail

@@ -50,7 +50,8 @@ std::size_t workspace_size(KernelKind kind, const AttentionParams& p) {
 }
 
 Status validate(KernelKind kind, const AttentionParams& p) {
-  if (kind != KernelKind::standard && kind != KernelKind::flash1 && kind != KernelKind::flash2)
+  if (kind != KernelKind::standard && kind != KernelKind::flash1 && kind != KernelKind::flash2 &&
+      kind != KernelKind::flash2_hopper)
     return Status::error("unknown kernel kind " + std::to_string(static_cast<int>(kind)));
   if (p.dtype != DType::f16 && p.dtype != DType::bf16)
     return Status::error("unsupported dtype " + std::to_string(static_cast<int>(p.dtype)) +

@@ -52,6 +52,23 @@ constexpr const char* kernel_name(KernelKind k) {
 }
 constexpr bool head_dim_supported(int d) { return d == 64 || d == 128; }
 
+// Every forward kernel, in the order tables list them.
+inline constexpr KernelKind kForwardKernels[] = {KernelKind::standard, KernelKind::flash1, KernelKind::flash2,
+                                                 KernelKind::flash2_hopper};
+// The kernel called `name` (kernel_name()), or false.
+constexpr bool kernel_from_name(const char* name, KernelKind& out) {
+  for (KernelKind k : kForwardKernels) {
+    const char* a = kernel_name(k);
+    const char* b = name;
+    while (*a != '\0' && *a == *b) ++a, ++b;
+    if (*a == '\0' && *b == '\0') {
+      out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
 struct KernelTiling {
   const char* name;      // kernel name
   KernelKind kind;
@@ -145,15 +162,18 @@ constexpr std::int64_t flash1_split_q_blocks(std::int64_t split, std::int64_t sp
 // ---------------------------------------------------------------------------
 // flash2_hopper: the flash2 loop order with Hopper instructions (sm_90a only).
 // Two consumer warpgroups of 64 Q rows each (B_r = 128) plus one producer warp
-// that issues TMA copies; K/V blocks of B_c = 128 rows in a ring of kv_stages
-// buffers (3 at d = 64, 2 at d = 128).  Shared memory: Q block + stages x
-// (K block + V block), 1024 bytes of alignment slack and the mbarriers.
-// One thread block per SM (__launch_bounds__(threads, 1)).
+// that issues TMA copies; K/V blocks of B_c rows (64 at d = 64, 128 at
+// d = 128) in a ring of kv_stages buffers (4 at d = 64, 2 at d = 128).
+// Shared memory: Q block + stages x (K block + V block), 1024 bytes of
+// alignment slack and the mbarriers.  Two thread blocks per SM at d = 64
+// (90 registers), one at d = 128 (__launch_bounds__(threads, ctas_per_sm)).
 // ---------------------------------------------------------------------------
 constexpr int flash2_hopper_consumer_warpgroups(int /*d*/) { return 2; }
 constexpr int flash2_hopper_block_rows(int d) { return 64 * flash2_hopper_consumer_warpgroups(d); }
-constexpr int flash2_hopper_block_cols(int /*d*/) { return 128; }
-constexpr int flash2_hopper_kv_stages(int d) { return d == 64 ? 3 : 2; }
+constexpr int flash2_hopper_block_cols(int d) { return d == 64 ? 64 : 128; }
+constexpr int flash2_hopper_kv_stages(int d) { return d == 64 ? 4 : 2; }
+// Thread blocks resident per SM (the kernel's __launch_bounds__ minimum).
+constexpr int flash2_hopper_ctas_per_sm(int d) { return d == 64 ? 2 : 1; }
 constexpr int flash2_hopper_threads(int d) { return 128 * flash2_hopper_consumer_warpgroups(d) + 32; }
 constexpr int flash2_hopper_smem_bytes(int d) {
   return (flash2_hopper_block_rows(d) + 2 * flash2_hopper_kv_stages(d) * flash2_hopper_block_cols(d)) * d * 2 +
@@ -232,13 +252,17 @@ constexpr std::size_t workspace_bytes_for(KernelKind kind, std::int64_t batch, s
 // ---------------------------------------------------------------------------
 constexpr int flash2_bwd_warps(int /*d*/) { return 4; }
 constexpr int flash2_bwd_block_cols(int d) { return 16 * flash2_bwd_warps(d); }  // keys per thread block
-constexpr int flash2_bwd_block_rows(int /*d*/) { return 64; }                     // queries per inner step
+// Queries per inner step: 32 at d = 128 keeps the score tiles small enough that
+// dK and dV (64 + 64 fp32 registers per thread) fit without spilling.
+constexpr int flash2_bwd_block_rows(int d) { return d == 128 ? 32 : 64; }
 constexpr int flash2_bwd_q_stages(int /*d*/) { return 2; }
-// K_j + V_j + stages x (Q_i + dO_i) (input dtype) + dS^T (B_c x B_r, input
+// dS^T tile rows are padded to 64 elements (128 bytes) for the 8-chunk swizzle.
+constexpr int flash2_bwd_ds_row_elems(int d) { return flash2_bwd_block_rows(d) < 64 ? 64 : flash2_bwd_block_rows(d); }
+// K_j + V_j + stages x (Q_i + dO_i) (input dtype) + dS^T (B_c x 64, input
 // dtype) + stages x (LSE_i + Delta_i) (fp32).
 constexpr int flash2_bwd_smem_bytes(int d) {
   return (2 * flash2_bwd_block_cols(d) * d + 2 * flash2_bwd_q_stages(d) * flash2_bwd_block_rows(d) * d +
-          flash2_bwd_block_cols(d) * flash2_bwd_block_rows(d)) * 2 +
+          flash2_bwd_block_cols(d) * flash2_bwd_ds_row_elems(d)) * 2 +
          2 * flash2_bwd_q_stages(d) * flash2_bwd_block_rows(d) * 4;
 }
 // Deterministic dQ kernel: 4 warps x 16 query rows, K/V blocks of 64 keys,

@@ -1,0 +1,232 @@
+// attention_bench_backward: times the flash2 backward (pass "bwd") and
+// flash2 forward + backward (pass "fwdbwd") with CUDA events.
+//
+// Shapes as attention_bench: H = 16, B = 16384 / N, N in {512, ..., 16384},
+// d in {64, 128}, causal and not; inputs uniform in [-2, 2) rounded; O and the
+// LSE come from one flash2 forward before timing.  Each measurement: warm-up,
+// then many repetitions each bracketed by its own event pair; the median is
+// reported.  FLOPs: backward 2.5 x the forward's 4*B*H*N^2*d, forward +
+// backward 3.5 x (halved when causal).  Kernel names in the CSV:
+//   flash2      backward in the atomic dQ mode (default), fwdbwd = flash2 forward + that
+//   flash2_det  backward in the deterministic mode (--deterministic)
+//
+//   attention_bench_backward --csv FILE [--gpu NAME] [--driver VER] [--date DATE] [--dtype fp16|bf16]
+//                            [--target-ms MS] [--n-max N] [--deterministic 0|1] [--passes bwd,fwdbwd]
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../checks/host_half.hpp"
+#include "iolab/kernels/attention.hpp"
+#include "iolab/kernels/attention_backward.hpp"
+
+using namespace iolab::kernels;
+
+namespace {
+
+#define CUDA_OK(call)                                                                                \
+  do {                                                                                               \
+    cudaError_t err_ = (call);                                                                       \
+    if (err_ != cudaSuccess) {                                                                       \
+      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(err_), __FILE__, __LINE__, \
+                   cudaGetErrorString(err_));                                                        \
+      std::exit(1);                                                                                  \
+    }                                                                                                \
+  } while (0)
+
+struct Timing {
+  double median_ms = 0, min_ms = 0;
+  int reps = 0;
+  std::string status = "ok";
+};
+
+Timing time_fn(const std::function<Status()>& fn, double target_ms) {
+  Timing t;
+  Status st = fn();
+  if (!st.ok) {
+    t.status = st.message;
+    return t;
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  cudaEvent_t e0, e1;
+  CUDA_OK(cudaEventCreate(&e0));
+  CUDA_OK(cudaEventCreate(&e1));
+  CUDA_OK(cudaEventRecord(e0));
+  for (int w = 0; w < 2; ++w) (void)fn();
+  CUDA_OK(cudaEventRecord(e1));
+  CUDA_OK(cudaEventSynchronize(e1));
+  float warm_ms = 0;
+  CUDA_OK(cudaEventElapsedTime(&warm_ms, e0, e1));
+  const double one = std::max(1e-3, warm_ms / 2.0);
+  const int reps = static_cast<int>(std::clamp(target_ms / one, 5.0, 200.0));
+  std::vector<cudaEvent_t> ev(2 * reps);
+  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
+  for (int r = 0; r < reps; ++r) {
+    CUDA_OK(cudaEventRecord(ev[2 * r]));
+    st = fn();
+    CUDA_OK(cudaEventRecord(ev[2 * r + 1]));
+    if (!st.ok) {
+      t.status = st.message;
+      break;
+    }
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  CUDA_OK(cudaGetLastError());
+  std::vector<double> ms;
+  for (int r = 0; r < reps && t.status == "ok"; ++r) {
+    float x = 0;
+    CUDA_OK(cudaEventElapsedTime(&x, ev[2 * r], ev[2 * r + 1]));
+    ms.push_back(x);
+  }
+  for (auto& e : ev) cudaEventDestroy(e);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  if (ms.empty()) return t;
+  std::sort(ms.begin(), ms.end());
+  t.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  t.min_ms = ms.front();
+  t.reps = static_cast<int>(ms.size());
+  return t;
+}
+
+std::string csv_escape(std::string s) {
+  for (char& c : s)
+    if (c == ',' || c == '\n') c = ';';
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string csv_path = "bench_backward.csv", gpu, driver = "unknown", date, passes = "bwd,fwdbwd";
+  DType dtype = DType::f16;
+  double target_ms = 600;
+  int n_max = 16384;
+  bool with_det = false;
+  for (int a = 1; a < argc; a += 2) {
+    const std::string k = argv[a];
+    if (a + 1 >= argc) {
+      std::fprintf(stderr, "option %s needs a value\n", k.c_str());
+      return 2;
+    }
+    const std::string v = argv[a + 1];
+    if (k == "--csv") csv_path = v;
+    else if (k == "--gpu") gpu = v;
+    else if (k == "--driver") driver = v;
+    else if (k == "--date") date = v;
+    else if (k == "--dtype" && (v == "fp16" || v == "bf16")) dtype = v == "bf16" ? DType::bf16 : DType::f16;
+    else if (k == "--target-ms") target_ms = std::atof(v.c_str());
+    else if (k == "--n-max") n_max = std::atoi(v.c_str());
+    else if (k == "--deterministic") with_det = v == "1";
+    else if (k == "--passes") passes = v;
+    else {
+      std::fprintf(stderr, "unknown option or value: %s %s\n", k.c_str(), v.c_str());
+      return 2;
+    }
+  }
+  if (n_max < 512 || target_ms <= 0) {
+    std::fprintf(stderr, "--n-max must be >= 512 and --target-ms > 0\n");
+    return 2;
+  }
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    std::printf("SKIPPED: no CUDA GPU available\n");
+    return 77;
+  }
+  cudaDeviceProp prop{};
+  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
+  if (gpu.empty()) gpu = prop.name;
+  if (date.empty()) {
+    char buf[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
+    date = buf;
+  }
+  const bool do_bwd = passes.find("bwd") != std::string::npos &&
+                      (passes.find("bwd") == 0 || passes.find(",bwd") != std::string::npos);
+  const bool do_fwdbwd = passes.find("fwdbwd") != std::string::npos;
+
+  const int H = 16, total = 16384;
+  const std::size_t max_elems = static_cast<std::size_t>(total) * H * 128;
+  std::vector<std::uint16_t> host(max_elems);
+  void *q, *k, *v, *o, *dout, *dq, *dk, *dv;
+  for (void** p : {&q, &k, &v, &o, &dout, &dq, &dk, &dv}) CUDA_OK(cudaMalloc(p, max_elems * 2));
+  std::uint64_t state = 0x2545F4914F6CDD1Dull;
+  for (void* dst : {q, k, v, dout}) {
+    for (auto& h : host) {
+      state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+      const float u = static_cast<float>(state >> 40) * (1.0f / 16777216.0f);  // [0, 1)
+      h = host::to_bits(4.0f * u - 2.0f, dtype);
+    }
+    CUDA_OK(cudaMemcpy(dst, host.data(), max_elems * 2, cudaMemcpyHostToDevice));
+  }
+  float* lse;
+  CUDA_OK(cudaMalloc(&lse, static_cast<std::size_t>(total) * H * 4));
+  AttentionBackwardParams wsq;
+  wsq.batch = 1; wsq.heads = H; wsq.n = total; wsq.d = 128;
+  const std::size_t ws_bytes = workspace_size_backward(wsq);  // B*N = 16384 for every shape
+  void* ws;
+  CUDA_OK(cudaMalloc(&ws, ws_bytes));
+  std::printf("attention_bench_backward: %s, %s, workspace %.2f GB\n", gpu.c_str(), dtype_name(dtype), ws_bytes / 1e9);
+
+  FILE* csv = std::fopen(csv_path.c_str(), "w");
+  if (!csv) {
+    std::perror(csv_path.c_str());
+    return 1;
+  }
+  std::fprintf(csv, "gpu,date,driver,kernel,pass,dtype,d,N,batch,heads,causal,ms,tflops,min_ms,reps,status\n");
+  std::printf("%-10s %-6s %-5s %4s %6s %5s %6s %10s %9s\n", "kernel", "pass", "dtype", "d", "N", "B", "causal", "ms",
+              "TFLOP/s");
+  auto emit = [&](const char* kernel, const char* pass, int d, int n, int B, bool causal, double flops,
+                  const Timing& t) {
+    const double tflops = t.median_ms > 0 ? flops / (t.median_ms * 1e-3) / 1e12 : 0.0;
+    std::printf("%-10s %-6s %-5s %4d %6d %5d %6s %10.4f %9.1f %s\n", kernel, pass, dtype_name(dtype), d, n, B,
+                causal ? "true" : "false", t.median_ms, tflops, t.status == "ok" ? "" : t.status.c_str());
+    std::fflush(stdout);
+    std::fprintf(csv, "%s,%s,%s,%s,%s,%s,%d,%d,%d,%d,%s,%.5f,%.2f,%.5f,%d,%s\n", csv_escape(gpu).c_str(),
+                 date.c_str(), csv_escape(driver).c_str(), kernel, pass, dtype_name(dtype), d, n, B, H,
+                 causal ? "true" : "false", t.median_ms, tflops, t.min_ms, t.reps, csv_escape(t.status).c_str());
+    std::fflush(csv);
+  };
+  for (int d : {64, 128})
+    for (bool causal : {false, true})
+      for (int n = 512; n <= n_max; n *= 2) {
+        const int B = total / n;
+        AttentionParams f;
+        f.q = q; f.k = k; f.v = v; f.o = o; f.lse = lse;
+        f.batch = B; f.heads = H; f.n = n; f.d = d; f.dtype = dtype; f.causal = causal;
+        AttentionBackwardParams b;
+        b.q = q; b.k = k; b.v = v; b.o = o; b.dout = dout; b.lse = lse;
+        b.dq = dq; b.dk = dk; b.dv = dv; b.workspace = ws; b.workspace_bytes = ws_bytes;
+        b.batch = B; b.heads = H; b.n = n; b.d = d; b.dtype = dtype; b.causal = causal;
+        const Status fst = attention_forward(KernelKind::flash2, f);  // O and LSE for the backward
+        if (!fst.ok) {
+          std::fprintf(stderr, "flash2 forward failed: %s\n", fst.message.c_str());
+          return 1;
+        }
+        const double fwd_flops = 4.0 * B * H * double(n) * n * d * (causal ? 0.5 : 1.0);
+        for (bool det : {false, true}) {
+          if (det && !with_det) continue;
+          b.deterministic = det;
+          const char* name = det ? "flash2_det" : "flash2";
+          if (do_bwd) emit(name, "bwd", d, n, B, causal, 2.5 * fwd_flops, time_fn([&] { return attention_backward(b); }, target_ms));
+          if (do_fwdbwd)
+            emit(name, "fwdbwd", d, n, B, causal, 3.5 * fwd_flops, time_fn([&] {
+                   const Status s = attention_forward(KernelKind::flash2, f);
+                   return s.ok ? attention_backward(b) : s;
+                 }, target_ms));
+        }
+      }
+  std::fclose(csv);
+  for (void* p : {q, k, v, o, dout, dq, dk, dv, ws}) cudaFree(p);
+  cudaFree(lse);
+  release_cached_resources();
+  return 0;
+}
