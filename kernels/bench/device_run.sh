@@ -5,11 +5,13 @@
 #   STAGES="build verify" bash kernels/bench/device_run.sh
 #
 # Stages: build (CMake + Ninja, KERNELS_ONLY, ptxas report), verify (CPU
-# validation test, ctest, attention_verify --full), sanitize (memcheck,
-# racecheck, synccheck, initcheck on attention_verify --small), bench
-# (attention_bench + PyTorch SDPA flash/cuDNN on the same shapes, merged CSV
-# and Markdown table).  Everything goes under $OUT (default ./out-kernels):
-#   run.log  build.log  verify.txt  sanitize.txt  bench.csv  table.md
+# validation tests, ctest, attention_verify --full, attention_verify_backward
+# --full), sanitize (memcheck, racecheck, synccheck, initcheck on
+# attention_verify --small and attention_verify_backward --small), bench
+# (attention_bench forward, attention_bench_backward bwd and fwdbwd, PyTorch
+# SDPA flash/cuDNN fwd, bwd and fwdbwd on the same shapes, merged CSV and one
+# Markdown table per pass).  Everything goes under $OUT (default ./out-kernels):
+#   run.log  build.log  verify.txt  verify_backward.txt  sanitize.txt  bench.csv  table.md
 # The table is printed last.
 set -uo pipefail
 
@@ -43,7 +45,7 @@ if has build; then
      cmake --build "$BUILD" -j "$JOBS" >>"$OUT/build.log" 2>&1; then
     echo "build ok (${SECONDS}s)"
     # Resource report of the main kernels for sm_90a.
-    awk '/Compiling entry function/ && /sm_90a/ { match($0, /(flash[12]_fwd_kernel|row_softmax_kernel)I[^E]*E/);
+    awk '/Compiling entry function/ && /sm_90a/ { match($0, /(flash[12]_fwd_kernel|flash2_bwd_kv_kernel|flash2_bwd_dq_kernel|row_softmax_kernel)I[^E]*E/);
            name = substr($0, RSTART, RLENGTH); want = 1; next }
          want && /spill/ { spill = $0 }
          want && /Used/ { sub(/^ptxas info *: */, ""); sub(/^ */, "", spill); print "  " name ": " $0 " | " spill; want = 0 }' \
@@ -56,7 +58,7 @@ fi
 if has verify; then
   echo "== verify"
   SECONDS=0
-  ctest --test-dir "$BUILD" --output-on-failure -E kernels_verify_full 2>&1 | tail -8
+  ctest --test-dir "$BUILD" --output-on-failure -E 'kernels_verify(_backward)?_full' 2>&1 | tail -8
   [[ ${PIPESTATUS[0]} -eq 0 ]] || note_fail "ctest failed"
   timeout 400 "$BUILD/kernels/attention_verify" --full >"$OUT/verify.txt" 2>&1
   rc=$?
@@ -69,41 +71,72 @@ if has verify; then
       END { if (n) printf "  %-8s cases %d  worst rel_l2 %.3e  worst max_abs %.3e\n", k, n, mr, ma }' "$OUT/verify.txt"
   done
   [[ $rc -eq 0 ]] || note_fail "attention_verify --full rc=$rc"
+  SECONDS=0
+  timeout 300 "$BUILD/kernels/attention_verify_backward" --full >"$OUT/verify_backward.txt" 2>&1
+  rc=$?
+  grep -E "^(FAIL|device)" "$OUT/verify_backward.txt" | head -40
+  echo "verify_backward: rc=$rc, $(grep -c '^PASS' "$OUT/verify_backward.txt") PASS lines, $(grep -c '^FAIL' "$OUT/verify_backward.txt") FAIL lines (${SECONDS}s)"
+  tail -1 "$OUT/verify_backward.txt"
+  # Largest kernel error relative to its tolerance (2 * plain + 1e-3), per mode and gradient.
+  python3 - "$OUT/verify_backward.txt" <<'PY' || true
+import re, sys
+worst = {}
+for line in open(sys.argv[1]):
+    if not line.startswith(("PASS flash2_bwd", "FAIL flash2_bwd")) or "rel_l2" not in line:
+        continue
+    mode = line.split()[2]
+    for g, r, rp, a, ap in re.findall(r"(d[QKV]) rel_l2 (\S+) \(plain (\S+)\) max_abs (\S+) \(plain (\S+)\)", line):
+        for kind, e, p in (("rel_l2", r, rp), ("max_abs", a, ap)):
+            q = float(e) / (2 * float(p) + 1e-3)
+            key = (mode, g, kind)
+            worst[key] = max(worst.get(key, 0.0), q)
+for (mode, g, kind), q in sorted(worst.items()):
+    print(f"  {mode:13s} {g} {kind:7s} worst error / tolerance {q:.3f}")
+PY
+  [[ $rc -eq 0 ]] || note_fail "attention_verify_backward --full rc=$rc"
 fi
 
 if has sanitize; then
   echo "== sanitize"
   : >"$OUT/sanitize.txt"
-  for tool in memcheck racecheck synccheck initcheck; do
-    SECONDS=0
-    extra=""
-    [[ $tool == memcheck ]] && extra="--leak-check full"
-    timeout 240 compute-sanitizer --tool "$tool" $extra --error-exitcode 86 \
-      "$BUILD/kernels/attention_verify" --small >"$TMPD/$tool.txt" 2>&1
-    rc=$?
-    summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY" "$TMPD/$tool.txt" | tr '\n' ' ')
-    checks=$(tail -1 "$TMPD/$tool.txt")
-    echo "$tool: rc=$rc ${summary} | ${checks} (${SECONDS}s)"
-    { echo "===== $tool (rc=$rc)"; cat "$TMPD/$tool.txt"; } >>"$OUT/sanitize.txt"
-    [[ $rc -eq 0 ]] || { note_fail "$tool rc=$rc"; grep -m 20 -E "=========" "$TMPD/$tool.txt"; }
+  for prog in attention_verify attention_verify_backward; do
+    for tool in memcheck racecheck synccheck initcheck; do
+      SECONDS=0
+      extra=""
+      [[ $tool == memcheck ]] && extra="--leak-check full"
+      timeout 240 compute-sanitizer --tool "$tool" $extra --error-exitcode 86 \
+        "$BUILD/kernels/$prog" --small >"$TMPD/$prog.$tool.txt" 2>&1
+      rc=$?
+      summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY" "$TMPD/$prog.$tool.txt" | tr '\n' ' ')
+      checks=$(tail -1 "$TMPD/$prog.$tool.txt")
+      echo "$prog $tool: rc=$rc ${summary} | ${checks} (${SECONDS}s)"
+      { echo "===== $prog $tool (rc=$rc)"; cat "$TMPD/$prog.$tool.txt"; } >>"$OUT/sanitize.txt"
+      [[ $rc -eq 0 ]] || { note_fail "$prog $tool rc=$rc"; grep -m 20 -E "=========" "$TMPD/$prog.$tool.txt"; }
+    done
   done
 fi
 
 if has bench; then
   echo "== bench"
   SECONDS=0
-  CMD="bash kernels/bench/device_run.sh (attention_bench + torch_sdpa_bench.py, --dtype fp16 and bf16)"
+  CMD="bash kernels/bench/device_run.sh (attention_bench + attention_bench_backward + torch_sdpa_bench.py --passes fwd,bwd,fwdbwd, --dtype fp16 and bf16)"
   for dt in ${BENCH_DTYPES:-fp16 bf16}; do
     timeout 200 "$BUILD/kernels/attention_bench" --csv "$TMPD/bench_kernels_$dt.csv" --gpu "$GPU" \
       --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" || note_fail "attention_bench $dt rc=$?"
     echo "kernels timed, $dt (${SECONDS}s)"
-    PYTHONUNBUFFERED=1 timeout 150 python3 kernels/bench/torch_sdpa_bench.py --csv "$TMPD/bench_torch_$dt.csv" \
-      --gpu "$GPU" --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" ||
+    timeout 200 "$BUILD/kernels/attention_bench_backward" --csv "$TMPD/bench_backward_$dt.csv" --gpu "$GPU" \
+      --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" \
+      --deterministic "${BENCH_DETERMINISTIC:-1}" || note_fail "attention_bench_backward $dt rc=$?"
+    echo "backward timed, $dt (${SECONDS}s)"
+    PYTHONUNBUFFERED=1 timeout 300 python3 kernels/bench/torch_sdpa_bench.py --csv "$TMPD/bench_torch_$dt.csv" \
+      --gpu "$GPU" --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" \
+      --passes "${TORCH_PASSES:-fwd,bwd,fwdbwd}" ||
       note_fail "torch bench $dt rc=$?"
     echo "torch timed, $dt (${SECONDS}s)"
   done
   python3 kernels/bench/make_table.py --out-csv "$OUT/bench.csv" --out-md "$OUT/table.md" --command "$CMD" \
-    "$TMPD"/bench_kernels_*.csv "$TMPD"/bench_torch_*.csv >/dev/null || note_fail "make_table failed"
+    "$TMPD"/bench_kernels_*.csv "$TMPD"/bench_backward_*.csv "$TMPD"/bench_torch_*.csv >/dev/null ||
+    note_fail "make_table failed"
   echo "== summary: $([[ $overall -eq 0 ]] && echo 'all stages passed' || echo 'FAILURES above')"
   cat "$OUT/table.md"
 fi
