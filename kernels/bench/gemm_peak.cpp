@@ -1,0 +1,147 @@
+// gemm_peak: the measured matrix-multiply ceiling of this GPU, for the
+// "fraction of peak" columns of the attention tables.
+//
+// cuBLAS GEMM (cublasGemmEx, fp16 or bf16 inputs, fp32 accumulation, fp16/bf16
+// output, tensor-op default algorithm) on square M = N = K problems filled
+// with random values (never zeros: the tensor cores draw less power on zeros
+// and run faster).  Each size: warm-up, then `reps` launches each bracketed by
+// its own CUDA-event pair; the median is reported.  TFLOP/s = 2*M*N*K / time.
+// The peak is the largest median over the sizes.
+//
+//   gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--reps R]
+//
+// CSV columns: gpu, date, dtype, m, n, k, ms, tflops, reps.  Exit 77 without a GPU.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../checks/host_half.hpp"
+
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) {
+    std::fprintf(stderr, "gemm_peak: %s: %s\n", what, cudaGetErrorString(e));
+    std::exit(1);
+  }
+}
+void check(cublasStatus_t s, const char* what) {
+  if (s != CUBLAS_STATUS_SUCCESS) {
+    std::fprintf(stderr, "gemm_peak: %s: cuBLAS status %d\n", what, static_cast<int>(s));
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string csv_path, gpu, date, dtype_s = "fp16";
+  int reps = 30;
+  for (int a = 1; a < argc; a += 2) {
+    const std::string k = argv[a];
+    if (a + 1 >= argc) {
+      std::fprintf(stderr, "gemm_peak: option %s needs a value\n", k.c_str());
+      return 2;
+    }
+    const std::string v = argv[a + 1];
+    if (k == "--csv") csv_path = v;
+    else if (k == "--gpu") gpu = v;
+    else if (k == "--date") date = v;
+    else if (k == "--dtype") dtype_s = v;
+    else if (k == "--reps") reps = std::atoi(v.c_str());
+    else {
+      std::fprintf(stderr, "gemm_peak: unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  if (csv_path.empty() || (dtype_s != "fp16" && dtype_s != "bf16") || reps < 1) {
+    std::fprintf(stderr, "usage: gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--reps R>=1]\n");
+    return 2;
+  }
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    std::printf("SKIPPED: no CUDA GPU available\n");
+    return 77;
+  }
+  cudaDeviceProp prop{};
+  check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+  if (gpu.empty()) gpu = prop.name;
+  if (date.empty()) {
+    char buf[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
+    date = buf;
+  }
+  const bool bf16 = dtype_s == "bf16";
+  const cudaDataType_t type = bf16 ? CUDA_R_16BF : CUDA_R_16F;
+
+  const std::vector<int> sizes = {4096, 8192, 16384};
+  const std::size_t max_elems = static_cast<std::size_t>(sizes.back()) * sizes.back();
+  std::vector<std::uint16_t> host(max_elems);
+  std::mt19937_64 rng(12345);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (auto& x : host) x = bf16 ? iolab::kernels::host::float_to_bf16(dist(rng)) : iolab::kernels::host::float_to_half(dist(rng));
+  void *a = nullptr, *b = nullptr, *c = nullptr;
+  check(cudaMalloc(&a, max_elems * 2), "cudaMalloc A");
+  check(cudaMalloc(&b, max_elems * 2), "cudaMalloc B");
+  check(cudaMalloc(&c, max_elems * 2), "cudaMalloc C");
+  check(cudaMemcpy(a, host.data(), max_elems * 2, cudaMemcpyHostToDevice), "copy A");
+  check(cudaMemcpy(b, host.data(), max_elems * 2, cudaMemcpyHostToDevice), "copy B");
+
+  cublasHandle_t handle;
+  check(cublasCreate(&handle), "cublasCreate");
+  const float alpha = 1.0f, beta = 0.0f;
+  std::FILE* f = std::fopen(csv_path.c_str(), "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "gemm_peak: cannot write %s\n", csv_path.c_str());
+    return 1;
+  }
+  std::fprintf(f, "gpu,date,dtype,m,n,k,ms,tflops,reps\n");
+  double best = 0;
+  for (int n : sizes) {
+    auto gemm = [&] {
+      check(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &alpha, a, type, n, b, type, n, &beta, c, type, n,
+                         CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            "cublasGemmEx");
+    };
+    for (int w = 0; w < 3; ++w) gemm();
+    check(cudaDeviceSynchronize(), "warm-up");
+    std::vector<cudaEvent_t> ev(2 * reps);
+    for (auto& e : ev) check(cudaEventCreate(&e), "cudaEventCreate");
+    for (int r = 0; r < reps; ++r) {
+      check(cudaEventRecord(ev[2 * r]), "record");
+      gemm();
+      check(cudaEventRecord(ev[2 * r + 1]), "record");
+    }
+    check(cudaDeviceSynchronize(), "timed runs");
+    std::vector<double> ms;
+    for (int r = 0; r < reps; ++r) {
+      float x = 0;
+      check(cudaEventElapsedTime(&x, ev[2 * r], ev[2 * r + 1]), "elapsed");
+      ms.push_back(x);
+    }
+    for (auto& e : ev) cudaEventDestroy(e);
+    std::sort(ms.begin(), ms.end());
+    const double med = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+    const double tflops = 2.0 * n * static_cast<double>(n) * n / (med * 1e-3) / 1e12;
+    best = std::max(best, tflops);
+    std::fprintf(f, "%s,%s,%s,%d,%d,%d,%.5f,%.1f,%d\n", gpu.c_str(), date.c_str(), dtype_s.c_str(), n, n, n, med, tflops,
+                 reps);
+    std::printf("cuBLAS %s GEMM %5d^3: %8.4f ms  %6.1f TFLOP/s\n", dtype_s.c_str(), n, med, tflops);
+  }
+  std::fclose(f);
+  std::printf("matrix-multiply peak (%s, %s): %.1f TFLOP/s\n", gpu.c_str(), dtype_s.c_str(), best);
+  cublasDestroy(handle);
+  cudaFree(a);
+  cudaFree(b);
+  cudaFree(c);
+  return 0;
+}
