@@ -97,13 +97,8 @@ __device__ inline void add_to_global(float* addr, float x, float y) {
 #endif
 }
 
-template <int D>
-constexpr int kv_min_blocks() {
-  return 2;
-}
-
 template <typename T, int D, bool kAtomicDq>
-__global__ void __launch_bounds__(32 * flash2_bwd_warps(D), kv_min_blocks<D>())
+__global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_sm(D))
     flash2_bwd_kv_kernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                          const T* __restrict__ dout, const float* __restrict__ lse, const float* __restrict__ delta,
                          float* __restrict__ dq_accum, T* __restrict__ dk, T* __restrict__ dv, int n, int heads,

@@ -250,7 +250,11 @@ constexpr std::size_t workspace_bytes_for(KernelKind kind, std::int64_t batch, s
 //     batch) loops over the K/V blocks in increasing order, recomputing P and
 //     dS, dQ in registers, written once.
 // ---------------------------------------------------------------------------
-constexpr int flash2_bwd_warps(int /*d*/) { return 4; }
+// 8 warps x 16 keys = 128-key K/V blocks: the fp32 dQ atomics (N^2 d / B_c in
+// total) are half of what 64-key blocks need.  About 250 registers per thread,
+// so one thread block (8 warps) per SM.
+constexpr int flash2_bwd_warps(int /*d*/) { return 8; }
+constexpr int flash2_bwd_ctas_per_sm(int /*d*/) { return 1; }
 constexpr int flash2_bwd_block_cols(int d) { return 16 * flash2_bwd_warps(d); }  // keys per thread block
 // Queries per inner step: 32 at d = 128 keeps the score tiles small enough that
 // dK and dV (64 + 64 fp32 registers per thread) fit without spilling.
