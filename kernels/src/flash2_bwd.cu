@@ -8,20 +8,22 @@
 // Kernels, in launch order:
 //  1. flash2_bwd_preprocess: Delta (fp32) and, in the atomic mode, zeroes the
 //     fp32 dQ accumulator.
-//  2. flash2_bwd_kv_kernel: one thread block per (K/V block j of B_c keys,
-//     head, batch); warp w owns keys 16w .. 16w+15 of the block.  K_j and V_j
-//     are loaded once into shared memory; Q_i, dO_i, LSE_i and Delta_i blocks
-//     of B_r = 64 queries stream through a double-buffered cp.async ring.  The
-//     warp works in the transposed orientation (keys x queries) so that the
-//     dK and dV rows it accumulates are its own:
+//  2. flash2_bwd_kv_kernel: one thread block per (K/V block j of B_c = 128
+//     keys, head, batch), 8 warps; warp w owns keys 16w .. 16w+15 of the
+//     block.  K_j and V_j are loaded once into shared memory; Q_i, dO_i, LSE_i
+//     and Delta_i blocks of B_r queries (64 at d = 64, 32 at d = 128) stream
+//     through a double-buffered cp.async ring.  The warp works in the
+//     transposed orientation (keys x queries) so that the dK and dV rows it
+//     accumulates are its own:
 //       S^T = K_w Q_i^T, P^T = exp2(S^T*scale*log2e - LSE*log2e) (recomputed,
 //       never stored), dV_w += P^T dO_i, dP^T = V_w dO_i^T,
 //       dS^T = P^T * (dP^T - Delta), dK_w += dS^T Q_i,
 //     all on tensor cores (mma.sync m16n8k16, fp32 accumulation; P^T and dS^T
-//     are rounded to the input dtype as mma A operands).  dK (times scale) and
-//     dV are written once at the end.  Atomic mode: dS^T goes to shared
-//     memory and, after a barrier, warp w computes dQ_i rows 16w..16w+15 +=
-//     dS K_j (A = dS through ldmatrix.trans of dS^T) and adds them to the fp32
+//     are rounded to the input dtype once and kept as packed mma A fragments).
+//     dK (times scale) and dV are written once at the end.  Atomic mode: dS^T
+//     goes to shared memory and, after a barrier, the warps split
+//     dQ_i += dS K_j (B_r x d) into 16-row x (d / (8 / (B_r/16)))-column
+//     pieces (A = dS through ldmatrix.trans of dS^T) and add them to the fp32
 //     accumulator with atomics (float2 reductions on sm_90).
 //     Causal: only Q blocks with a query >= the block's first key are visited;
 //     only tiles that cross the diagonal or the ragged end of N are masked;
