@@ -6,6 +6,7 @@
 
 #include "iolab/analysis/comparison.hpp"
 #include "iolab/analysis/measurements.hpp"
+#include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/errors.hpp"
 #include "iolab/sim/gpu/gpu_model.hpp"
 
@@ -13,24 +14,39 @@ using namespace iolab;
 using namespace iolab::sim::gpu;
 
 TEST_CASE("flash2 replay moves exactly its schedule's bytes between SRAM and L2", "[gpu]") {
-  for (std::int64_t N : {1, 100, 512, 1000}) {
-    for (std::int64_t d : {64, 128})
-      for (bool causal : {false, true}) {
-        KernelShape s{"flash2", 2, 3, N, d, causal, 2};
-        const auto p = predict(s, gpu_spec("h200"));
-        const std::uint64_t BH = 6, T = (static_cast<std::uint64_t>(N) + 63) / 64;
-        std::uint64_t kv_rows = 0;  // K/V rows loaded, summed over Q blocks
-        for (std::uint64_t i = 0; i < T; ++i)
-          kv_rows += causal ? std::min<std::uint64_t>(N, (i + 1) * 64) : static_cast<std::uint64_t>(N);
-        const std::uint64_t row = static_cast<std::uint64_t>(d) * 2;
-        INFO("N=" << N << " d=" << d << " causal=" << causal);
-        CHECK(p.sram_read_bytes == BH * (static_cast<std::uint64_t>(N) * row + 2 * kv_rows * row));
-        CHECK(p.sram_write_bytes == BH * static_cast<std::uint64_t>(N) * (row + 4));
-        // Q, K, V (a few MB at most) fit in the L2: only compulsory DRAM reads, no write-back yet.
-        CHECK(p.dram_read_bytes == 3 * BH * static_cast<std::uint64_t>(N) * row);
-        CHECK(p.dram_write_bytes == 0);
-        CHECK(p.time_s > 0);
-      }
+  // flash2 and flash2_hopper share the schedule; their Q blocks differ (64 and 128 rows).
+  for (const auto kind : {kernels::KernelKind::flash2, kernels::KernelKind::flash2_hopper})
+    for (std::int64_t N : {1, 100, 512, 1000})
+      for (std::int64_t d : {64, 128})
+        for (bool causal : {false, true}) {
+          KernelShape s{kernels::kernel_name(kind), 2, 3, N, d, causal, 2};
+          const auto p = predict(s, gpu_spec("h200"));
+          const std::uint64_t BR = static_cast<std::uint64_t>(kernels::tiling(kind, static_cast<int>(d), kernels::DType::f16).B_r);
+          const std::uint64_t BH = 6, T = (static_cast<std::uint64_t>(N) + BR - 1) / BR;
+          std::uint64_t kv_rows = 0;  // K/V rows loaded, summed over Q blocks
+          for (std::uint64_t i = 0; i < T; ++i)
+            kv_rows += causal ? std::min<std::uint64_t>(N, (i + 1) * BR) : static_cast<std::uint64_t>(N);
+          const std::uint64_t row = static_cast<std::uint64_t>(d) * 2;
+          INFO(s.kernel << " N=" << N << " d=" << d << " causal=" << causal);
+          CHECK(p.sram_read_bytes == BH * (static_cast<std::uint64_t>(N) * row + 2 * kv_rows * row));
+          CHECK(p.sram_write_bytes == BH * static_cast<std::uint64_t>(N) * (row + 4));
+          // Q, K, V (a few MB at most) fit in the L2: only compulsory DRAM reads, no write-back yet.
+          CHECK(p.dram_read_bytes == 3 * BH * static_cast<std::uint64_t>(N) * row);
+          CHECK(p.dram_write_bytes == 0);
+          CHECK(p.time_s > 0);
+        }
+}
+
+TEST_CASE("flash2_hopper's larger Q blocks halve flash2's K/V re-reads and its wgmma ceiling shortens the run",
+          "[gpu]") {
+  const auto& spec = gpu_spec("h200");
+  for (std::int64_t d : {64, 128}) {
+    const auto f2 = predict({"flash2", 4, 16, 4096, d, false, 2}, spec);
+    const auto hop = predict({"flash2_hopper", 4, 16, 4096, d, false, 2}, spec);
+    const std::uint64_t qkvo = 4ull * 16 * 4096 * static_cast<std::uint64_t>(d) * 2;  // bytes of one of Q, K, V, O
+    INFO("d=" << d);
+    CHECK(f2.sram_read_bytes - qkvo == 2 * (hop.sram_read_bytes - qkvo));
+    CHECK(hop.time_s < f2.time_s);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "iolab/analysis/atomic_file.hpp"
 #include "iolab/analysis/comparison.hpp"
 #include "iolab/analysis/plot.hpp"
+#include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/errors.hpp"
 #include "table.hpp"
 
@@ -70,8 +71,9 @@ int run(const CompareOptions& o) {
   if (!o.plot.empty()) {
     std::vector<analysis::ScatterSeries> series;
     for (const auto& metric : {"sram_read_bytes", "dram_read_bytes", "dram_write_bytes"})
-      for (const char* kernel : {"standard", "flash1", "flash2"}) {
-        analysis::ScatterSeries s{std::string(kernel) + " " + metric, {}};
+      for (const auto kind : iolab::kernels::kForwardKernels) {
+        const std::string kernel = iolab::kernels::kernel_name(kind);
+        analysis::ScatterSeries s{kernel + " " + metric, {}};
         for (const auto& r : compared)
           if (r.measured.kernel == kernel)
             s.points.emplace_back(analysis::metric_value(r, metric, false), analysis::metric_value(r, metric, true));

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::analysis {
@@ -71,8 +72,9 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
     if (lower.find("h200") != std::string::npos) r.gpu_model = "h200";
     else if (lower.find("h100") != std::string::npos) r.gpu_model = "h100";
     else throw sim::InputError(where + ": GPU '" + r.gpu + "' has no model (known: H100, H200)");
-    if (r.kernel != "standard" && r.kernel != "flash1" && r.kernel != "flash2")
-      throw sim::InputError(where + ": kernel '" + r.kernel + "' has no prediction (standard, flash1, flash2)");
+    if (iolab::kernels::KernelKind kind{}; !iolab::kernels::kernel_from_name(r.kernel.c_str(), kind))
+      throw sim::InputError(where + ": kernel '" + r.kernel +
+                            "' has no prediction (standard, flash1, flash2, flash2_hopper)");
     if (r.dtype != "fp16" && r.dtype != "bf16")
       throw sim::InputError(where + ": dtype '" + r.dtype + "' (expected fp16 or bf16)");
     r.d = static_cast<std::int64_t>(count("d"));

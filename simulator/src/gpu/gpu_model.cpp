@@ -96,7 +96,7 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     // matrix ceiling and exponentials at 1/sms of the special-function rate, one
     // after the other (FlashAttention-2 does not overlap softmax with the GEMMs).
     const double mma =
-        launch.engine == LaunchReplay::MatrixEngine::cublas ? spec.cublas_flops : spec.mma_sync_flops;
+        launch.engine == LaunchReplay::MatrixEngine::mma_sync ? spec.mma_sync_flops : spec.cublas_flops;
     const double per_sm_flops = mma / spec.sms, per_sm_exps = spec.sfu_exps_per_s / spec.sms;
     std::vector<double> sm_time(static_cast<std::size_t>(spec.sms), 0.0);
     for (u64 c = 0; c < launch.ctas; ++c) {

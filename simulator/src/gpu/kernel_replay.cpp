@@ -37,17 +37,24 @@ KernelReplay replay_kernel(const KernelShape& s) {
   const u64 row = d * eb;  // bytes of one row of Q, K, V, O
   KernelReplay r;
 
-  if (s.kernel == "flash2") {
-    const auto t = k::tiling(k::KernelKind::flash2, static_cast<int>(d), k::DType::f16);
+  if (s.kernel == "flash2" || s.kernel == "flash2_hopper") {
+    // flash2_hopper runs flash2's schedule with its own tile sizes (TMA copies
+    // move the same rows: rows past N are zero-filled on chip, not read).
+    const bool hopper = s.kernel == "flash2_hopper";
+    const auto t = k::tiling(hopper ? k::KernelKind::flash2_hopper : k::KernelKind::flash2, static_cast<int>(d),
+                             k::DType::f16);
     const u64 BR = static_cast<u64>(t.B_r), BC = static_cast<u64>(t.B_c);
     const u64 gx = (N + BR - 1) / BR;
     r.tensors = {{"Q", BH * N * row}, {"K", BH * N * row}, {"V", BH * N * row}, {"O", BH * N * row},
                  {"LSE", BH * N * 4}};
     LaunchReplay L;
-    L.name = "flash2_fwd";
+    L.name = hopper ? "flash2_hopper_fwd" : "flash2_fwd";
     L.ctas = gx * BH;
-    // flash2.cu: __launch_bounds__(128, 4) at d = 64 and (128, 2) at d = 128 (register-limited).
-    L.ctas_per_sm = static_cast<std::uint32_t>(std::min<u64>(ctas_per_sm_for(t, 8), d == 64 ? 4 : 2));
+    // flash2.cu: __launch_bounds__(128, 4) at d = 64 and (128, 2) at d = 128 (register-limited);
+    // flash2_hopper.cu: __launch_bounds__(threads, flash2_hopper_ctas_per_sm(d)).
+    const u64 bound = hopper ? static_cast<u64>(k::flash2_hopper_ctas_per_sm(static_cast<int>(d))) : (d == 64 ? 4 : 2);
+    L.ctas_per_sm = static_cast<std::uint32_t>(std::min<u64>(ctas_per_sm_for(t, 8), bound));
+    if (hopper) L.engine = LaunchReplay::MatrixEngine::wgmma;
     for (u64 qb = 0; qb < gx; ++qb) {
       const u64 rows_i = std::min(BR, N - qb * BR);
       for (u64 j0 = 0; j0 < (causal ? std::min(N, (qb + 1) * BR) : N); j0 += BC)
@@ -187,7 +194,7 @@ KernelReplay replay_kernel(const KernelShape& s) {
     r.launches.push_back(std::move(g3));
     return r;
   }
-  throw InputError("GPU model: unknown kernel '" + s.kernel + "' (known: standard, flash1, flash2)");
+  throw InputError("GPU model: unknown kernel '" + s.kernel + "' (known: standard, flash1, flash2, flash2_hopper)");
 }
 
 }  // namespace iolab::sim::gpu

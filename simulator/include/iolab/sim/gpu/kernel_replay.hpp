@@ -7,6 +7,9 @@
 //   flash2   grid (ceil(N/64), H, B), one CTA per Q block of 64 rows: Q_i once,
 //            K_j and V_j (64 rows) for every j (causal: j <= i), O_i and LSE_i
 //            stored once; causal grids run heaviest Q blocks first.
+//   flash2_hopper  flash2's schedule with its own tiles (tiling.hpp): Q blocks of
+//            128 rows, K/V blocks of 64 (d = 64) or 128 (d = 128) rows, two CTAs
+//            per SM at d = 64 and one at d = 128; FLOPs at the wgmma ceiling.
 //   flash1   grid (B*H), one CTA per (batch, head): O, l, m (fp32) initialised,
 //            then for each K/V block j (64 rows): K_j, V_j, and for each Q block
 //            i (causal: i >= j*64/64) Q_i, O_i, l_i, m_i loaded and O_i, l_i,
@@ -28,7 +31,7 @@
 namespace iolab::sim::gpu {
 
 struct KernelShape {
-  std::string kernel;  ///< standard, flash1, flash2
+  std::string kernel;  ///< standard, flash1, flash2, flash2_hopper
   std::int64_t batch = 1, heads = 1, N = 0, d = 64;
   bool causal = false;
   std::uint32_t elem_bytes = 2;  ///< fp16 / bf16
@@ -47,7 +50,8 @@ struct LaunchReplay {
   std::uint32_t ctas_per_sm = 1;
   double flops = 0;           ///< useful FLOPs (matrix products, 2 per multiply-add)
   /// Which matrix ceiling the launch's FLOPs run at (gpu_spec.hpp).
-  enum class MatrixEngine { mma_sync, cublas } engine = MatrixEngine::mma_sync;
+  /// wgmma: warpgroup MMA issued by flash2_hopper (same ceiling as cuBLAS, which issues it too).
+  enum class MatrixEngine { mma_sync, cublas, wgmma } engine = MatrixEngine::mma_sync;
   /// Work of CTA `cta`: FLOPs of its matrix products and exponentials it evaluates.
   std::function<std::pair<double, double>(std::uint64_t cta)> work;
   /// Appends CTA `cta`'s transfers (in dispatch order index) to `out`.
