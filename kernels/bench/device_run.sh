@@ -10,14 +10,17 @@
 # attention_verify --small and attention_verify_backward --small), bench
 # (attention_bench forward, attention_bench_backward bwd and fwdbwd, PyTorch
 # SDPA flash/cuDNN fwd, bwd and fwdbwd on the same shapes, merged CSV and one
-# Markdown table per pass).  Everything goes under $OUT (default ./out-kernels):
+# Markdown table per pass, gemm_peak's cuBLAS ceiling for the fraction-of-peak
+# lines), sass (HGMMA/HMMA/MUFU/LDL/STL counts per kernel from cuobjdump).
+# Everything goes under $OUT (default ./out-kernels):
 #   run.log  build.log  verify.txt  verify_backward.txt  sanitize.txt  bench.csv  table.md
+#   gemm_peak.csv  sass_summary.txt
 # The table is printed last.
 set -uo pipefail
 
 OUT=${OUT:-$PWD/out-kernels}
 mkdir -p "$OUT"
-STAGES=${STAGES:-"build verify sanitize bench"}
+STAGES=${STAGES:-"build verify sanitize bench sass"}
 BUILD=${BUILD:-build-kernels-device}
 JOBS=${JOBS:-$(nproc)}
 TMPD=$(mktemp -d)
@@ -45,7 +48,7 @@ if has build; then
      cmake --build "$BUILD" -j "$JOBS" >>"$OUT/build.log" 2>&1; then
     echo "build ok (${SECONDS}s)"
     # Resource report of the main kernels for sm_90a.
-    awk '/Compiling entry function/ && /sm_90a/ { match($0, /(flash[12]_fwd_kernel|flash2_bwd_kv_kernel|flash2_bwd_dq_kernel|row_softmax_kernel)I[^E]*E/);
+    awk '/Compiling entry function/ && /sm_90a/ { match($0, /(flash[12]_fwd_kernel|flash2_hopper_fwd_kernel|flash2_bwd_kv_kernel|flash2_bwd_dq_kernel|row_softmax_kernel)I[^E]*E/);
            name = substr($0, RSTART, RLENGTH); want = 1; next }
          want && /spill/ { spill = $0 }
          want && /Used/ { sub(/^ptxas info *: */, ""); sub(/^ */, "", spill); print "  " name ": " $0 " | " spill; want = 0 }' \
@@ -66,9 +69,9 @@ if has verify; then
   echo "verify: rc=$rc, $(grep -c '^PASS' "$OUT/verify.txt") PASS lines, $(grep -c '^FAIL' "$OUT/verify.txt") FAIL lines (${SECONDS}s)"
   tail -1 "$OUT/verify.txt"
   # Largest errors seen per kernel (relative L2 / max abs), for the report.
-  for k in standard flash1 flash2; do
+  for k in standard flash1 flash2 flash2_hopper; do
     awk -v k="$k" '($1=="PASS"||$1=="FAIL") && $9=="|" { if ($2==k) { r=$11; a=$17; if (r+0>mr) mr=r+0; if (a+0>ma) ma=a+0; n++ } }
-      END { if (n) printf "  %-8s cases %d  worst rel_l2 %.3e  worst max_abs %.3e\n", k, n, mr, ma }' "$OUT/verify.txt"
+      END { if (n) printf "  %-13s cases %d  worst rel_l2 %.3e  worst max_abs %.3e\n", k, n, mr, ma }' "$OUT/verify.txt"
   done
   [[ $rc -eq 0 ]] || note_fail "attention_verify --full rc=$rc"
   SECONDS=0
@@ -121,6 +124,8 @@ if has bench; then
   SECONDS=0
   CMD="bash kernels/bench/device_run.sh (attention_bench + attention_bench_backward + torch_sdpa_bench.py --passes fwd,bwd,fwdbwd, --dtype fp16 and bf16)"
   for dt in ${BENCH_DTYPES:-fp16 bf16}; do
+    timeout 60 "$BUILD/kernels/gemm_peak" --csv "$TMPD/gemm_peak_$dt.csv" --gpu "$GPU" --date "$DATE" --dtype "$dt" ||
+      note_fail "gemm_peak $dt rc=$?"
     timeout 200 "$BUILD/kernels/attention_bench" --csv "$TMPD/bench_kernels_$dt.csv" --gpu "$GPU" \
       --driver "$DRIVER" --date "$DATE" --dtype "$dt" --target-ms "${TARGET_MS:-300}" || note_fail "attention_bench $dt rc=$?"
     echo "kernels timed, $dt (${SECONDS}s)"
@@ -134,11 +139,27 @@ if has bench; then
       note_fail "torch bench $dt rc=$?"
     echo "torch timed, $dt (${SECONDS}s)"
   done
+  cat "$TMPD"/gemm_peak_*.csv | awk 'NR == 1 || !/^gpu,/' >"$OUT/gemm_peak.csv"
   python3 kernels/bench/make_table.py --out-csv "$OUT/bench.csv" --out-md "$OUT/table.md" --command "$CMD" \
+    --peak "$OUT/gemm_peak.csv" \
     "$TMPD"/bench_kernels_*.csv "$TMPD"/bench_backward_*.csv "$TMPD"/bench_torch_*.csv >/dev/null ||
     note_fail "make_table failed"
   echo "== summary: $([[ $overall -eq 0 ]] && echo 'all stages passed' || echo 'FAILURES above')"
   cat "$OUT/table.md"
+fi
+if has sass; then
+  # Matrix instructions per kernel in the SASS of the sm_90a build (HGMMA = wgmma,
+  # HMMA = mma.sync), plus local-memory traffic (LDL/STL: spills or indexed arrays).
+  echo "== sass"
+  cuobjdump -sass -arch sm_90a "$BUILD/kernels/attention_bench" 2>/dev/null | awk '
+    /Function :/ { fn = $3; next }
+    fn != "" { for (i = 1; i <= NF; ++i) { op = $i; sub(/\..*/, "", op); sub(/;$/, "", op)
+                 if (op == "HGMMA" || op == "HMMA" || op == "LDL" || op == "STL" || op == "MUFU") cnt[fn, op]++ } }
+    END { for (k in cnt) { split(k, a, SUBSEP); printf "%s %s %d\n", a[1], a[2], cnt[k] } }' |
+    { command -v c++filt >/dev/null && c++filt || cat; } |
+    sed -e 's/iolab::kernels::detail:://g' -e 's/(anonymous namespace):://g' -e 's/([^)]*)//' |
+    sort >"$OUT/sass_summary.txt" || true
+  grep -E "flash|bwd|softmax" "$OUT/sass_summary.txt" | head -80
 fi
 echo "== done, overall=$overall"
 rm -rf "$TMPD"

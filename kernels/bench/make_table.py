@@ -8,11 +8,15 @@ target lines:
           flash kernels vs standard for N >= 1024.
   bwd:    every backward kernel >= 0.80 x torch_flash (fast-kernels issue).
   fwdbwd: worst ratio to torch_flash, for the record.
+With --peak GEMM.csv (gemm_peak's output: columns dtype, tflops), every pass
+also lists, per dtype and kernel, the achieved fraction of the measured
+matrix-multiply peak (the best cuBLAS GEMM of that dtype) over the shapes.
 
-  python3 make_table.py --out-csv ALL.csv --out-md TABLE.md --command "..." IN1.csv IN2.csv ...
+  python3 make_table.py --out-csv ALL.csv --out-md TABLE.md --command "..." [--peak GEMM.csv] IN1.csv ...
 """
 import argparse
 import csv
+import statistics
 import sys
 
 PASSES = ["fwd", "bwd", "fwdbwd"]
@@ -35,7 +39,38 @@ def fmt(x):
     return f"{x:.2f}" if x is not None else "–"
 
 
-def pass_table(pass_name, rows):
+def read_peaks(path):
+    """dtype -> best measured GEMM TFLOP/s from a gemm_peak CSV."""
+    peaks = {}
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "dtype" not in rows[0] or "tflops" not in rows[0]:
+        raise ValueError(f"{path}: expected gemm_peak CSV with columns dtype, tflops")
+    for i, r in enumerate(rows, start=2):
+        try:
+            t = float(r["tflops"])
+        except ValueError:
+            raise ValueError(f"{path}:{i}: tflops '{r['tflops']}' is not a number")
+        peaks[r["dtype"]] = max(peaks.get(r["dtype"], 0.0), t)
+    return peaks
+
+
+def peak_lines(tf, kernels, peaks):
+    """Fraction of the measured GEMM peak per dtype and kernel: min, median, max over shapes."""
+    out = []
+    for dt in sorted({k[0] for k in tf}):
+        if dt not in peaks:
+            continue
+        out.append(f"- {dt}: fraction of the measured matrix-multiply peak ({peaks[dt]:.0f} TFLOP/s, cuBLAS GEMM), "
+                   "min / median / max over shapes:")
+        for k in kernels:
+            fr = [t[k] / peaks[dt] for key, t in tf.items() if key[0] == dt and k in t]
+            if fr:
+                out.append(f"  - {k}: {min(fr):.2f} / {statistics.median(fr):.2f} / {max(fr):.2f}")
+    return out
+
+
+def pass_table(pass_name, rows, peaks=None):
     tf = {}
     for r in rows:
         if r["status"] != "ok":
@@ -108,6 +143,8 @@ def pass_table(pass_name, rows):
             faster = sum(1 for r in rs if r > 1.0)
             lines.append(f"- {k} faster than standard for N >= 1024: {faster} of {len(rs)} shapes "
                          f"(ratio {min(rs):.2f} to {max(rs):.2f})")
+    if peaks:
+        lines += peak_lines(tf, kernels, peaks)
     lines.append("")
     return lines
 
@@ -118,7 +155,15 @@ def main():
     ap.add_argument("--out-csv", required=True)
     ap.add_argument("--out-md", required=True)
     ap.add_argument("--command", default="")
+    ap.add_argument("--peak", default=None, help="gemm_peak CSV (measured matrix-multiply ceiling per dtype)")
     args = ap.parse_args()
+    peaks = None
+    if args.peak:
+        try:
+            peaks = read_peaks(args.peak)
+        except (OSError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
     rows = []
     for path in args.inputs:
         with open(path) as f:
@@ -147,7 +192,7 @@ def main():
     present = [p for p in PASSES if any(r["pass"] == p for r in rows)]
     present += sorted({r["pass"] for r in rows} - set(PASSES))
     for p in present:
-        lines += pass_table(p, [r for r in rows if r["pass"] == p])
+        lines += pass_table(p, [r for r in rows if r["pass"] == p], peaks)
     md = "\n".join(lines) + "\n"
     with open(args.out_md, "w") as f:
         f.write(md)
