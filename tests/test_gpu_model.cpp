@@ -69,9 +69,10 @@ TEST_CASE("standard's S and P cross the L2; flash1 moves fp32 O every step", "[g
   CHECK(st.launches[1].sram_write_bytes == S + 64ull * 4096 * 4);  // P and the LSE
   CHECK(st.dram_write_bytes > S);               // S and P do not fit: they reach DRAM
   const auto f1 = predict({"flash1", 1, 2, 256, 64, false, 2}, spec);
-  // 4 K/V blocks x 4 Q blocks: O_i (fp32) loaded and stored each step, plus init and final passes.
+  // 2 K/V blocks of 128 rows: O_i (fp32) stored on each step, plus the init pass
+  // (exact counts: test_flash1_splits.cpp).
   const std::uint64_t O32 = 2ull * 256 * 64 * 4;
-  CHECK(f1.sram_write_bytes >= 4 * O32 + O32);
+  CHECK(f1.sram_write_bytes >= 2 * O32 + O32);
   CHECK_THROWS_AS(predict({"flash3", 1, 1, 8, 64, false, 2}, spec), sim::InputError);
   CHECK_THROWS_AS(predict({"flash2", 1, 1, 8, 96, false, 2}, spec), sim::InputError);
   CHECK_THROWS_AS(gpu_spec("a100"), sim::InputError);

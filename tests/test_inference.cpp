@@ -135,7 +135,8 @@ TEST_CASE("decoding options are refused where they do not apply", "[inference]")
   CHECK_THROWS_WITH(plan_flash1(p), Catch::Contains("--groups"));
   p.groups = 1;
   p.splits = 3;
-  CHECK_THROWS_WITH(plan_flash1(p), Catch::Contains("--splits"));
+  p.algo = "flash2";  // flash1 takes --splits (Q-block splits), see test_flash1_splits.cpp
+  CHECK_THROWS_WITH(plan_flash2(p), Catch::Contains("--splits"));
   p.algo = "decode";
   CHECK_THROWS_WITH(plan_decode(p), Catch::Contains("--splits"));
   p.splits = 0;

@@ -105,6 +105,7 @@ nlohmann::json to_json(const analysis::Evaluation& e, const std::string& preset_
     j["kv_heads"] = o.heads / p.groups;
     j["query_rows"] = p.q_rows;
   }
+  if (p.algo == "flash1") j["splits"] = p.splits;
   if (p.algo == "flash_decoding") {
     j["splits"] = p.splits;
     j["split_rows"] = p.split_rows;
@@ -179,6 +180,8 @@ void print_table(const analysis::Evaluation& e, std::ostream& os, const CountOpt
                                             " keys, reduced " + std::to_string(p.reduce_chunk) + " at a time"
                                       : std::string())
        << "\n";
+  if (p.algo == "flash1" && p.splits > 1)
+    os << "Q blocks split over " << p.splits << " thread blocks (snake order); K and V are read once per split\n";
   if (p.block_mask)
     os << "block mask " << p.block_mask->spec << ": " << p.block_mask->nonzero() << " of " << p.block_mask->rows
        << " x " << p.block_mask->cols << " blocks nonzero, s = " << fixed(p.block_mask->fraction(), 4) << "\n";
@@ -269,7 +272,10 @@ void register_count(CLI::App& app) {
                   "decode, flash_decoding: query heads sharing one K/V head (1 multi-head, H multi-query, else "
                   "grouped-query); K/V traffic is counted once per group")
       ->capture_default_str();
-  cmd->add_option("--splits", o->splits, "flash_decoding: splits of the KV length (default about sqrt(N))");
+  cmd->add_option("--splits", o->splits,
+                  "flash_decoding: splits of the KV length (default about sqrt(N)); flash1: thread blocks its Q "
+                  "blocks are split over, in the CUDA kernel's snake order (default 1, the paper's schedule; at most "
+                  "ceil(N/B_r))");
   cmd->add_option("--query-chunk", o->query_chunk, "rabe_staats: query chunk size (default 1024)");
   cmd->add_option("--key-chunk", o->key_chunk, "rabe_staats: key chunk size (default 4096)");
   cmd->add_option("--batch", o->batch, "Batch size B: totals are per-head counts times B*H")->capture_default_str();

@@ -89,7 +89,8 @@ namespace {
 
 ClosedForm forward_of(const sim::Plan& plan) {
   if (plan.block_mask) return closed_form_blocksparse(plan);
-  if (plan.algo == "flash1") return closed_form_flash1_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
+  if (plan.algo == "flash1")
+    return closed_form_flash1_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal, plan.splits);
   if (plan.algo == "flash2") return closed_form_flash2_fwd(plan.N, plan.d, plan.br, plan.bc, plan.dtype, plan.causal);
   if (plan.algo == "standard")
     return plan.causal ? closed_form_standard_fwd(plan) : closed_form_standard(plan.N, plan.d, plan.M, plan.dtype);

@@ -99,15 +99,29 @@ count_t flash_cols_visited(std::int64_t N, std::int64_t Br, std::int64_t Bc, boo
   return s;
 }
 
+count_t flash1_split_kv_rows(std::int64_t N, std::int64_t Br, std::int64_t Bc, bool causal, std::int64_t splits) {
+  const std::int64_t S = splits > 0 ? splits : 1;
+  if (!causal) return checked_mul(u(S), u(N), "S*N");
+  // The splits' last Q blocks: [T_r - p - S, T_r - 2p - 1] and [T_r - p, T_r - 1], p = T_r mod S
+  // (proofs/closed-forms.md, flash1 with splits).
+  const std::int64_t Tr = ceil_div(N, Br), p = Tr % S;
+  auto cols = [&](std::int64_t i) { return u(std::min(N, Bc * ceil_div(std::min(N, i * Br + Br), Bc))); };
+  count_t s = 0;
+  for (std::int64_t i = Tr - p - S; i <= Tr - 2 * p - 1; ++i) s = checked_add(s, cols(i), "K/V rows");
+  for (std::int64_t i = Tr - p; i <= Tr - 1; ++i) s = checked_add(s, cols(i), "K/V rows");
+  return s;
+}
+
 ClosedForm closed_form_flash1_fwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, DType dt,
-                                  bool causal) {
+                                  bool causal, std::int64_t splits) {
   const count_t S = flash_rows_visited(N, Br, Bc, causal);
   const count_t Nd = checked_mul(u(N), u(d), "N*d");
   const count_t dS = checked_mul(u(d), S, "d*sum R_j");
+  const count_t kv = checked_mul(u(d), flash1_split_kv_rows(N, Br, Bc, causal, splits), "K/V reads");
   Builder b;
   b.add("Q", dt, dS, 0);
-  b.add("K", dt, Nd, 0);
-  b.add("V", dt, Nd, 0);
+  b.add("K", dt, kv, 0);
+  b.add("V", dt, kv, 0);
   b.add("O", dt, dS, checked_add(Nd, dS, "O writes"));
   b.add("l", DType::fp32, S, checked_add(u(N), S, "l writes"));
   b.add("m", DType::fp32, S, checked_add(u(N), S, "m writes"));

@@ -14,12 +14,22 @@
 // Causal: inner iterations whose block (i, j) lies entirely above the diagonal
 // are skipped (Q_i, O_i, l_i, m_i not loaded, nothing stored); in blocks that
 // cross it, S_xy = -inf for key y > query x.
+// Splits (plan.splits = S >= 1; 1 is the paper's schedule): the Q blocks are
+// divided among S thread blocks in the CUDA kernel's "snake" order
+// (iolab/kernels/tiling.hpp: flash1_q_block, flash1_split_q_blocks).  The
+// splits run one after another here, each with the whole SRAM (each models one
+// thread block): split s initialises its own rows of O, l, m (line 2), then
+// runs the loop over K/V blocks j with the inner loop over ITS Q blocks only.
+// So K and V are read once per split; under a causal mask a split stops (as
+// the kernel does) after the last K/V block that its last Q block reaches.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "flash_blocks.hpp"
+#include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
+#include "iolab/sim/errors.hpp"
 
 namespace iolab::sim {
 
@@ -33,6 +43,18 @@ Plan plan_flash1(const AttentionProblem& p) {
   Plan plan = start_plan(p, "flash1");
   detail::choose_flash_blocks(p, plan, &flash1_working_set, /*large_is_bc=*/true);
   detail::plan_passes(p, plan, &flash1_backward_working_set);
+  plan.splits = p.splits > 0 ? p.splits : 1;
+  if (plan.splits > 1) {
+    const std::string S = std::to_string(plan.splits);
+    if (!p.mask.empty())
+      throw InputError("--splits " + S + " applies to dense flash1 (causal or not), not to a block-sparse --mask");
+    if (!has_forward(p.pass))
+      throw InputError("--splits " + S + " splits the forward pass of flash1; --pass bwd has no forward");
+    const std::int64_t t_r = ceil_div(p.N, plan.br);
+    if (plan.splits > t_r)
+      throw InputError("--splits " + S + " exceeds the T_r = ceil(N/B_r) = " + std::to_string(t_r) +
+                       " Q blocks of flash1 (B_r = " + std::to_string(plan.br) + "); every split needs one");
+  }
   return plan;
 }
 
@@ -54,66 +76,77 @@ HbmTensor& run_flash1(Machine& m, const Plan& plan, HbmTensor& Q, HbmTensor& K, 
   const bool compute = m.computes();
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-  // Line 2: initialise O, l, m in HBM.
-  for (std::int64_t i0 = 0; i0 < N; i0 += br) {
-    const std::int64_t ri = std::min(br, N - i0);
-    O_i.set_extent(ri, d);
-    l_i.set_extent(ri, 1);
-    m_i.set_extent(ri, 1);
-    O_i.fill(0.0);
-    l_i.fill(0.0);
-    m_i.fill(kNegInf);
-    m.store(O.rows_view(i0, ri), O_i);
-    m.store(l.rows_view(i0, ri), l_i);
-    m.store(mx.rows_view(i0, ri), m_i);
-  }
+  const std::int64_t splits = plan.splits > 0 ? plan.splits : 1;
+  const std::int64_t t_r = ceil_div(N, br);
+  for (std::int64_t split = 0; split < splits; ++split) {
+    const std::int64_t my_blocks = kernels::flash1_split_q_blocks(split, splits, t_r);
+    auto first_row = [&](std::int64_t round) { return kernels::flash1_q_block(split, splits, round) * br; };
+    const std::int64_t last_row = std::min(N, first_row(my_blocks - 1) + br) - 1;  // of this split's last Q block
 
-  for (std::int64_t j0 = 0; j0 < N; j0 += bc) {  // line 5
-    const std::int64_t cj = std::min(bc, N - j0);
-    m.load(K_j, K.rows_view(j0, cj));  // line 6
-    m.load(V_j, V.rows_view(j0, cj));
-    for (std::int64_t i0 = 0; i0 < N; i0 += br) {  // line 7
+    // Line 2: initialise this split's rows of O, l, m in HBM.
+    for (std::int64_t r = 0; r < my_blocks; ++r) {
+      const std::int64_t i0 = first_row(r);
       const std::int64_t ri = std::min(br, N - i0);
-      if (detail::skip_block(plan, i0, ri, j0, br, bc)) continue;  // causal, or Algorithm 5 line 8
-      m.load(Q_i, Q.rows_view(i0, ri));  // line 8
-      m.load(O_i, O.rows_view(i0, ri));
-      m.load(l_i, l.rows_view(i0, ri));
-      m.load(m_i, mx.rows_view(i0, ri));
-      if (compute) {
-        S_ij.set_extent(ri, cj);
-        lt.set_extent(ri, 1);
-        mt.set_extent(ri, 1);
-        for (std::int64_t r = 0; r < ri; ++r) {
-          double row_max = kNegInf;
-          for (std::int64_t c = 0; c < cj; ++c) {  // line 9
-            double s = 0.0;
-            for (std::int64_t x = 0; x < d; ++x) s += Q_i(r, x) * K_j(c, x);
-            S_ij(r, c) = plan.causal && j0 + c > i0 + r ? kNegInf : plan.scale * s;
-            row_max = std::max(row_max, S_ij(r, c));
-          }
-          double row_sum = 0.0;  // line 10 (a fully masked row contributes nothing)
-          for (std::int64_t c = 0; c < cj; ++c)
-            row_sum += (S_ij(r, c) = S_ij(r, c) == kNegInf ? 0.0 : std::exp(S_ij(r, c) - row_max));
-          mt(r, 0) = row_max;
-          lt(r, 0) = row_sum;
-          const double m_new = std::max(m_i(r, 0), row_max);  // line 11
-          const double old_scale = std::exp(m_i(r, 0) - m_new) * l_i(r, 0);
-          const double new_scale = std::exp(row_max - m_new);
-          const double l_new = old_scale + new_scale * row_sum;
-          for (std::int64_t x = 0; x < d; ++x) {  // line 12
-            double pv = 0.0;
-            for (std::int64_t c = 0; c < cj; ++c) pv += S_ij(r, c) * V_j(c, x);
-            O_i(r, x) = (old_scale * O_i(r, x) + new_scale * pv) / l_new;
-          }
-          l_i(r, 0) = l_new;  // line 13
-          m_i(r, 0) = m_new;
-        }
-      }
-      m.store(O.rows_view(i0, ri), O_i);  // line 12
-      m.store(l.rows_view(i0, ri), l_i);  // line 13
+      O_i.set_extent(ri, d);
+      l_i.set_extent(ri, 1);
+      m_i.set_extent(ri, 1);
+      O_i.fill(0.0);
+      l_i.fill(0.0);
+      m_i.fill(kNegInf);
+      m.store(O.rows_view(i0, ri), O_i);
+      m.store(l.rows_view(i0, ri), l_i);
       m.store(mx.rows_view(i0, ri), m_i);
     }
-  }
+
+    for (std::int64_t j0 = 0; j0 < N; j0 += bc) {  // line 5
+      if (plan.causal && j0 > last_row) break;     // no Q block of this split reaches K/V block j or later
+      const std::int64_t cj = std::min(bc, N - j0);
+      m.load(K_j, K.rows_view(j0, cj));  // line 6
+      m.load(V_j, V.rows_view(j0, cj));
+      for (std::int64_t r = 0; r < my_blocks; ++r) {  // line 7
+        const std::int64_t i0 = first_row(r);
+        const std::int64_t ri = std::min(br, N - i0);
+        if (detail::skip_block(plan, i0, ri, j0, br, bc)) continue;  // causal, or Algorithm 5 line 8
+        m.load(Q_i, Q.rows_view(i0, ri));  // line 8
+        m.load(O_i, O.rows_view(i0, ri));
+        m.load(l_i, l.rows_view(i0, ri));
+        m.load(m_i, mx.rows_view(i0, ri));
+        if (compute) {
+          S_ij.set_extent(ri, cj);
+          lt.set_extent(ri, 1);
+          mt.set_extent(ri, 1);
+          for (std::int64_t r = 0; r < ri; ++r) {
+            double row_max = kNegInf;
+            for (std::int64_t c = 0; c < cj; ++c) {  // line 9
+              double s = 0.0;
+              for (std::int64_t x = 0; x < d; ++x) s += Q_i(r, x) * K_j(c, x);
+              S_ij(r, c) = plan.causal && j0 + c > i0 + r ? kNegInf : plan.scale * s;
+              row_max = std::max(row_max, S_ij(r, c));
+            }
+            double row_sum = 0.0;  // line 10 (a fully masked row contributes nothing)
+            for (std::int64_t c = 0; c < cj; ++c)
+              row_sum += (S_ij(r, c) = S_ij(r, c) == kNegInf ? 0.0 : std::exp(S_ij(r, c) - row_max));
+            mt(r, 0) = row_max;
+            lt(r, 0) = row_sum;
+            const double m_new = std::max(m_i(r, 0), row_max);  // line 11
+            const double old_scale = std::exp(m_i(r, 0) - m_new) * l_i(r, 0);
+            const double new_scale = std::exp(row_max - m_new);
+            const double l_new = old_scale + new_scale * row_sum;
+            for (std::int64_t x = 0; x < d; ++x) {  // line 12
+              double pv = 0.0;
+              for (std::int64_t c = 0; c < cj; ++c) pv += S_ij(r, c) * V_j(c, x);
+              O_i(r, x) = (old_scale * O_i(r, x) + new_scale * pv) / l_new;
+            }
+            l_i(r, 0) = l_new;  // line 13
+            m_i(r, 0) = m_new;
+          }
+        }
+        m.store(O.rows_view(i0, ri), O_i);  // line 12
+        m.store(l.rows_view(i0, ri), l_i);  // line 13
+        m.store(mx.rows_view(i0, ri), m_i);
+      }
+    }
+  }  // split
   return O;
 }
 

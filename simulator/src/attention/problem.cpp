@@ -49,8 +49,8 @@ void validate_common(const AttentionProblem& p) {
   if ((p.query_chunk || p.key_chunk) && p.algo != "rabe_staats")
     throw InputError("--query-chunk/--key-chunk apply to rabe_staats, not to " + p.algo);
   if (p.query_chunk < 0 || p.key_chunk < 0) throw InputError("chunk sizes must be positive");
-  if (p.splits > 0 && p.algo != "flash_decoding")
-    throw InputError("--splits applies to flash_decoding, not to " + p.algo);
+  if (p.splits > 0 && p.algo != "flash_decoding" && p.algo != "flash1")
+    throw InputError("--splits applies to flash_decoding and flash1, not to " + p.algo);
   if (!p.mask.empty() && p.causal)
     throw InputError("--mask and --causal do not combine; use --mask causal for the block-level causal pattern");
   if (!p.mask.empty() && p.pass != Pass::fwd)

@@ -1,6 +1,7 @@
 #include "iolab/sim/gpu/kernel_replay.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/errors.hpp"
@@ -87,33 +88,60 @@ KernelReplay replay_kernel(const KernelShape& s) {
   }
 
   if (s.kernel == "flash1") {
+    // flash1.cu: grid (S, H, B), S = flash1_splits(B*H, N, d, SMs) thread blocks per (batch, head), split
+    // x owning the Q blocks flash1_q_block(x, S, round) (snake order, tiling.hpp).  The kernel reads the SM
+    // count at launch; both GPU presets (gpu_spec.cpp) have 132 SMs.
+    constexpr int kSms = 132;
     const auto t = k::tiling(k::KernelKind::flash1, static_cast<int>(d), k::DType::f16);
     const u64 BR = static_cast<u64>(t.B_r), BC = static_cast<u64>(t.B_c);
     const u64 tr = (N + BR - 1) / BR;
+    const u64 S = static_cast<u64>(k::flash1_splits(static_cast<std::int64_t>(BH), s.N, static_cast<int>(d), kSms));
     const u64 row32 = d * 4;
     r.tensors = {{"Q", BH * N * row},    {"K", BH * N * row},     {"V", BH * N * row},
                  {"O", BH * N * row},    {"LSE", BH * N * 4},     {"O_fp32", BH * N * row32},
                  {"l", BH * N * 4},      {"m", BH * N * 4}};
+    // Q blocks of split x, increasing; the K/V rows it visits stop after its last block's last row (causal).
+    auto blocks_of = [=](u64 x) {
+      std::vector<u64> b(static_cast<std::size_t>(k::flash1_split_q_blocks(static_cast<std::int64_t>(x),
+                                                                           static_cast<std::int64_t>(S),
+                                                                           static_cast<std::int64_t>(tr))));
+      for (std::size_t q = 0; q < b.size(); ++q)
+        b[q] = static_cast<u64>(
+            k::flash1_q_block(static_cast<std::int64_t>(x), static_cast<std::int64_t>(S), static_cast<std::int64_t>(q)));
+      return b;
+    };
+    auto visits = [=](u64 i, u64 j0) { return !causal || i * BR + std::min(BR, N - i * BR) - 1 >= j0; };
+    std::vector<double> split_flops(static_cast<std::size_t>(S), 0.0);
+    for (u64 x = 0; x < S; ++x)
+      for (u64 i : blocks_of(x))
+        for (u64 j0 = 0; j0 < N && visits(i, j0); j0 += BC)
+          split_flops[x] += 4.0 * static_cast<double>(std::min(BR, N - i * BR) * std::min(BC, N - j0) * d);
     LaunchReplay L;
     L.name = "flash1_fwd";
-    L.ctas = BH;
-    L.ctas_per_sm = static_cast<std::uint32_t>(ctas_per_sm_for(t, 8));
-    for (u64 j0 = 0; j0 < N; j0 += BC)
-      for (u64 i = causal ? j0 / BR : 0; i < tr; ++i)
-        L.flops += 4.0 * static_cast<double>(std::min(BR, N - i * BR) * std::min(BC, N - j0) * d);
+    L.ctas = S * BH;
+    // flash1.cu: __launch_bounds__(128, 2); 255 (d = 128) and 210 (d = 64) registers per thread allow 2 CTAs.
+    L.ctas_per_sm = static_cast<std::uint32_t>(std::min<u64>(ctas_per_sm_for(t, 8), 2));
+    for (double f : split_flops) L.flops += f;
     L.flops *= static_cast<double>(BH);
-    const double per_cta = L.flops / static_cast<double>(BH);
-    L.work = [=](u64) { return std::pair{per_cta, per_cta / (4.0 * static_cast<double>(d))}; };
-    L.program = [=](u64 bh, std::vector<TileTransfer>& out) {
-      const u64 base = bh * N;
-      out.push_back(rows_of(5, true, base, N, row32));  // line 2: O, l, m initialised in HBM
-      out.push_back(rows_of(6, true, base, N, 4));
-      out.push_back(rows_of(7, true, base, N, 4));
-      for (u64 j0 = 0; j0 < N; j0 += BC) {
+    L.work = [=](u64 cta) {
+      const double f = split_flops[static_cast<std::size_t>(cta % S)];
+      return std::pair{f, f / (4.0 * static_cast<double>(d))};
+    };
+    L.program = [=](u64 cta, std::vector<TileTransfer>& out) {
+      const u64 x = cta % S, base = (cta / S) * N;  // blockIdx.x = split fastest, then head, then batch
+      const std::vector<u64> mine = blocks_of(x);
+      for (u64 i : mine) {  // line 2: this split's rows of O, l, m initialised in HBM
+        const u64 r0 = base + i * BR, rows_i = std::min(BR, N - i * BR);
+        out.push_back(rows_of(5, true, r0, rows_i, row32));
+        out.push_back(rows_of(6, true, r0, rows_i, 4));
+        out.push_back(rows_of(7, true, r0, rows_i, 4));
+      }
+      for (u64 j0 = 0; j0 < N && visits(mine.back(), j0); j0 += BC) {
         const u64 rows_j = std::min(BC, N - j0);
         out.push_back(rows_of(1, false, base + j0, rows_j, row));
         out.push_back(rows_of(2, false, base + j0, rows_j, row));
-        for (u64 i = causal ? j0 / BR : 0; i < tr; ++i) {
+        for (u64 i : mine) {
+          if (!visits(i, j0)) continue;
           const u64 r0 = base + i * BR, rows_i = std::min(BR, N - i * BR);
           out.push_back(rows_of(0, false, r0, rows_i, row));
           out.push_back(rows_of(5, false, r0, rows_i, row32));
@@ -124,11 +152,14 @@ KernelReplay replay_kernel(const KernelShape& s) {
           out.push_back(rows_of(7, true, r0, rows_i, 4));
         }
       }
-      out.push_back(rows_of(5, false, base, N, row32));  // line 16: O -> output dtype, LSE = m + log l
-      out.push_back(rows_of(3, true, base, N, row));
-      out.push_back(rows_of(7, false, base, N, 4));
-      out.push_back(rows_of(6, false, base, N, 4));
-      out.push_back(rows_of(4, true, base, N, 4));
+      for (u64 i : mine) {  // line 16: O -> output dtype, LSE = m + log l
+        const u64 r0 = base + i * BR, rows_i = std::min(BR, N - i * BR);
+        out.push_back(rows_of(5, false, r0, rows_i, row32));
+        out.push_back(rows_of(3, true, r0, rows_i, row));
+        out.push_back(rows_of(7, false, r0, rows_i, 4));
+        out.push_back(rows_of(6, false, r0, rows_i, 4));
+        out.push_back(rows_of(4, true, r0, rows_i, 4));
+      }
     };
     r.launches.push_back(std::move(L));
     return r;

@@ -67,10 +67,18 @@ count_t flash_rows_visited(std::int64_t N, std::int64_t Br, std::int64_t Bc, boo
 /// Sum over Q blocks of the key rows visited: sum_i C_i.
 count_t flash_cols_visited(std::int64_t N, std::int64_t Br, std::int64_t Bc, bool causal);
 
+/// Rows of K (and of V) that flash1 with S splits of its Q blocks reads
+/// (snake order, iolab/kernels/tiling.hpp): S N unmasked; causal: the sum of
+/// C_i over the splits' last Q blocks i, which are [T_r - p - S, T_r - 2p - 1]
+/// and [T_r - p, T_r - 1] with p = T_r mod S (N when S = 1).
+count_t flash1_split_kv_rows(std::int64_t N, std::int64_t Br, std::int64_t Bc, bool causal, std::int64_t splits);
+
 /// Forward passes with an optional causal mask (equal to the functions above
-/// when causal is false).
+/// when causal is false).  flash1 with S splits (default 1, the paper's
+/// schedule): as above with K, V: d flash1_split_kv_rows reads each; Q, O, l, m
+/// do not depend on S.
 ClosedForm closed_form_flash1_fwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, sim::DType dt,
-                                  bool causal);
+                                  bool causal, std::int64_t splits = 1);
 ClosedForm closed_form_flash2_fwd(std::int64_t N, std::int64_t d, std::int64_t Br, std::int64_t Bc, sim::DType dt,
                                   bool causal);
 ClosedForm closed_form_standard_fwd(const sim::Plan& plan);

@@ -53,6 +53,9 @@ struct AttentionProblem {
   /// `groups` rows, one per query head of the group, against N cached keys.
   std::int64_t groups = 1;
   /// flash_decoding: number of splits of the KV length (0: automatic).
+  /// flash1: number of thread blocks the Q blocks are split over, in the CUDA
+  /// kernel's snake order (0 or 1: the paper's single schedule; at most
+  /// T_r = ceil(N/B_r); dense forward only).
   std::int64_t splits = 0;
   /// rabe_staats: query and key chunk sizes (0: the paper's 1024 and 4096).
   std::int64_t query_chunk = 0, key_chunk = 0;
@@ -93,7 +96,8 @@ struct Plan {
   // flash_dtile (small SRAM): columns of the head dimension per chunk
   std::int64_t bd = 0;
   // decoding: rows of Q (query heads of one K/V group; 0 means N), splits of
-  // the KV length and splits reduced per chunk (flash_decoding)
+  // the KV length and splits reduced per chunk (flash_decoding).
+  // flash1: splits = number of Q-block splits (1: the paper's schedule).
   std::int64_t q_rows = 0;
   std::int64_t groups = 1;
   std::int64_t splits = 0, split_rows = 0, reduce_chunk = 0;

@@ -10,10 +10,14 @@
 //   flash2_hopper  flash2's schedule with its own tiles (tiling.hpp): Q blocks of
 //            128 rows, K/V blocks of 64 (d = 64) or 128 (d = 128) rows, two CTAs
 //            per SM at d = 64 and one at d = 128; FLOPs at the wgmma ceiling.
-//   flash1   grid (B*H), one CTA per (batch, head): O, l, m (fp32) initialised,
-//            then for each K/V block j (64 rows): K_j, V_j, and for each Q block
-//            i (causal: i >= j*64/64) Q_i, O_i, l_i, m_i loaded and O_i, l_i,
-//            m_i stored; finally O (fp32) read and O, LSE written.
+//   flash1   grid (S, H, B), S = flash1_splits(B*H, N, d, 132 SMs) CTAs per
+//            (batch, head), each owning Q blocks of 64 rows in snake order
+//            (tiling.hpp), two CTAs per SM: its rows of O, l, m (fp32)
+//            initialised, then for each K/V block j (128 rows; causal: up to
+//            its last Q block's last row): K_j, V_j, and for each of its Q
+//            blocks i (causal: not entirely above the diagonal) Q_i, O_i, l_i,
+//            m_i loaded and O_i, l_i, m_i stored; finally its O rows (fp32)
+//            read and O, LSE written.
 //   standard three launches. cuBLAS is modelled as a tiled GEMM with 128 x 128
 //            output tiles (k whole): S = Q K^T per (batch, head), CTA per S tile
 //            loads 128 rows of Q and of K and stores the S tile; the softmax
