@@ -96,7 +96,8 @@ int run(const CompareOptions& o) {
     Table t({"metric", "kernel", "n", "MAPE", "aggregate", "max", "pearson r", "target", "missed", "worst case"});
     for (const auto& s : stats)
       t.add({s.metric, s.kernel, std::to_string(s.n), pct(s.mape), pct(s.aggregate_error), pct(s.max_error),
-             fixed(s.pearson_r, 4), s.target > 0 ? "+-" + pct(s.target) : "-", std::to_string(s.misses), s.worst});
+             fixed(s.pearson_r, 4), s.target > 0 ? "+-" + pct(s.target) : "-",
+             s.target > 0 ? std::to_string(s.misses) : "-", s.worst});
     t.print(std::cout);
     std::cout << "\nsram_* = bytes between the SMs and the L2 (measured: l1tex__m_xbar2l1tex_read_bytes and\n"
                  "l1tex__m_l1tex2xbar_write_bytes); dram_* = bytes between the L2 and HBM; runtime in ms.\n";
