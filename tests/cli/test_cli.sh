@@ -191,6 +191,16 @@ PYEOF
   || bad "count flash_decoding failed"
 $PY -c "import json; j=json.load(open('$TMP/fd.json')); assert j['splits']==7 and j['per_tensor']['LSE_split']['dtype']=='fp32' and j['verify']['rel_error']<1e-12" \
   && ok || bad "flash_decoding JSON"
+# flash1 --splits S: the CUDA kernel's Q-block splits; K, V read S times, nothing else changes.
+"$IOLAB" count --algo flash1 --N 1000 --d 64 --sram-elems 100000 --br 64 --bc 128 --splits 4 --json >"$TMP/f1s.json" \
+  && "$IOLAB" count --algo flash1 --N 1000 --d 64 --sram-elems 100000 --br 64 --bc 128 --json >"$TMP/f1.json" \
+  || bad "count flash1 --splits failed"
+$PY -c "import json; a=json.load(open('$TMP/f1s.json')); b=json.load(open('$TMP/f1.json')); assert a['splits']==4 and b['splits']==1 and a['per_tensor']['K']['reads']==4*b['per_tensor']['K']['reads'] and a['per_tensor']['O']==b['per_tensor']['O']" \
+  && ok || bad "flash1 --splits JSON"
+expect_error "flash1 splits above T_r" count --algo flash1 --N 100 --d 16 --sram-elems 10000 --br 16 --bc 16 --splits 8
+expect_error "flash1 splits negative" count --algo flash1 --N 100 --d 16 --splits -2
+expect_error "flash1 splits with a mask" count --algo flash1 --N 256 --d 16 --sram-elems 10000 --mask local:64 --splits 2
+expect_error "splits on flash2" count --algo flash2 --N 100 --d 16 --splits 2
 expect_error "heads not a multiple of groups" count --algo decode --N 100 --d 16 --groups 3 --heads 8
 expect_error "groups on flash2" count --algo flash2 --N 100 --d 16 --groups 2
 
