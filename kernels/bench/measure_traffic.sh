@@ -3,7 +3,10 @@
 # (issue 4), run from the repository root through the device tool:
 #
 #   bash kernels/bench/measure_traffic.sh          # BUDGET_S=420 by default
+#   KERNELS=flash1 bash kernels/bench/measure_traffic.sh   # only these kernels
 #
+# KERNELS: comma-separated subset of the kernels in the grid below (standard,
+# flash1, flash2; default all); an unknown name is an error (exit 2).
 # For each configuration of the grid below: a CUDA-event timing (median of 9
 # launches, L2 evicted before each) and one `ncu` profile of one forward call
 # with all caches flushed (--cache-control all) and clocks left alone
@@ -17,6 +20,15 @@ OUT=${OUT:-$PWD/out-measure}
 mkdir -p "$OUT"
 BUILD=${BUILD:-build-kernels-device}
 BUDGET_S=${BUDGET_S:-420}
+KERNELS=${KERNELS:-standard,flash1,flash2}
+declare -A WANT=()
+for k in ${KERNELS//,/ }; do
+  case "$k" in
+    standard | flash1 | flash2) WANT[$k]=1 ;;
+    *) echo "measure_traffic.sh: unknown kernel '$k' in KERNELS (known: standard, flash1, flash2)" >&2; exit 2 ;;
+  esac
+done
+if ((${#WANT[@]} == 0)); then echo "measure_traffic.sh: KERNELS names no kernel" >&2; exit 2; fi
 exec > >(tee -a "$OUT/measure.log") 2>&1
 
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
@@ -52,6 +64,11 @@ for d in 64 128; do
     for causal in 0 1; do CONFIGS+=("flash1 $d $shape $causal"); done
   done
 done
+
+SELECTED=()
+for cfg in "${CONFIGS[@]}"; do [[ -n "${WANT[${cfg%% *}]:-}" ]] && SELECTED+=("$cfg"); done
+CONFIGS=("${SELECTED[@]}")
+echo "== kernels: $KERNELS (${#CONFIGS[@]} configurations)"
 
 rm -f "$OUT/measured_traffic.csv" "$OUT/ncu_launches.csv"
 TMPD=$(mktemp -d)
