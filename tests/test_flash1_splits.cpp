@@ -186,8 +186,8 @@ TEST_CASE("flash1 --splits: default 1, bad values refused", "[flash1][splits]") 
 }
 
 TEST_CASE("flash1 GPU replay moves the closed form's bytes with the kernel's splits", "[flash1][splits][gpu]") {
-  // The replay (kernel_replay.cpp) follows flash1.cu: B_r = 64, B_c = 128, S =
-  // flash1_splits(B*H, N, d, 132).  Its SRAM <-> L2 bytes are the closed form
+  // The replay (kernel_replay.cpp) follows flash1.cu: B_r, B_c from tiling.hpp
+  // (64, 128), S = flash1_splits(B*H, N, d, 132).  Its SRAM <-> L2 bytes are the closed form
   // of the same schedule (O, l, m in fp32) plus the final pass (O fp32, l, m
   // read; O and LSE written).
   int tested = 0;
@@ -197,7 +197,9 @@ TEST_CASE("flash1 GPU replay moves the closed form's bytes with the kernel's spl
         for (auto [B, H] : {std::pair<std::int64_t, std::int64_t>{1, 1}, {2, 3}, {4, 16}}) {
           const std::int64_t S = kernels::flash1_splits(B * H, N, static_cast<int>(d), 132);
           REQUIRE(S >= 1);
-          const auto cf = analysis::closed_form_flash1_fwd(N, d, 64, 128, DType::fp16, causal, S);
+          const auto cf = analysis::closed_form_flash1_fwd(N, d, kernels::flash1_block_rows(static_cast<int>(d)),
+                                                           kernels::flash1_block_cols(static_cast<int>(d)), DType::fp16,
+                                                           causal, S);
           auto at = [&](const std::string& name) {
             for (const auto& t : cf.tensors)
               if (t.name == name) return t;
