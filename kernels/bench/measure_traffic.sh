@@ -6,7 +6,7 @@
 #   KERNELS=flash1 bash kernels/bench/measure_traffic.sh   # only these kernels
 #
 # KERNELS: comma-separated subset of the kernels in the grid below (standard,
-# flash1, flash2; default all); an unknown name is an error (exit 2).
+# flash1, flash2, flash2_hopper; default all); an unknown name is an error (exit 2).
 # For each configuration of the grid below: a CUDA-event timing (median of 9
 # launches, L2 evicted before each) and one `ncu` profile of one forward call
 # with all caches flushed (--cache-control all) and clocks left alone
@@ -20,12 +20,12 @@ OUT=${OUT:-$PWD/out-measure}
 mkdir -p "$OUT"
 BUILD=${BUILD:-build-kernels-device}
 BUDGET_S=${BUDGET_S:-420}
-KERNELS=${KERNELS:-standard,flash1,flash2}
+KERNELS=${KERNELS:-standard,flash1,flash2,flash2_hopper}
 declare -A WANT=()
 for k in ${KERNELS//,/ }; do
   case "$k" in
-    standard | flash1 | flash2) WANT[$k]=1 ;;
-    *) echo "measure_traffic.sh: unknown kernel '$k' in KERNELS (known: standard, flash1, flash2)" >&2; exit 2 ;;
+    standard | flash1 | flash2 | flash2_hopper) WANT[$k]=1 ;;
+    *) echo "measure_traffic.sh: unknown kernel '$k' in KERNELS (known: standard, flash1, flash2, flash2_hopper)" >&2; exit 2 ;;
   esac
 done
 if ((${#WANT[@]} == 0)); then echo "measure_traffic.sh: KERNELS names no kernel" >&2; exit 2; fi
@@ -62,6 +62,11 @@ done
 for d in 64 128; do
   for shape in "512 4 16" "1024 1 16" "2048 8 16" "4096 1 8" "4096 4 16"; do
     for causal in 0 1; do CONFIGS+=("flash1 $d $shape $causal"); done
+  done
+done
+for d in 64 128; do
+  for shape in "512 4 16" "2048 8 16" "4096 1 8" "8192 2 16" "16384 1 16" "65536 1 1"; do
+    for causal in 0 1; do CONFIGS+=("flash2_hopper $d $shape $causal"); done
   done
 done
 
