@@ -40,6 +40,8 @@ nvcc --version 2>/dev/null | tail -2
 cmake --version | head -1
 git log -1 --format='== commit %H %s' 2>/dev/null || true
 
+# BUILD may name a build made on another machine with the same nvcc and carried
+# here (then leave "build" out of STAGES; the ptxas report is in its build.log).
 if has build; then
   echo "== build"
   SECONDS=0
@@ -61,8 +63,11 @@ fi
 if has verify; then
   echo "== verify"
   SECONDS=0
-  ctest --test-dir "$BUILD" --output-on-failure -E 'kernels_verify(_backward)?_full' 2>&1 | tail -8
-  [[ ${PIPESTATUS[0]} -eq 0 ]] || note_fail "ctest failed"
+  # The CPU-only validation tests and the small GPU checks, run directly (not
+  # through ctest) so that a build made elsewhere and carried here also works.
+  for t in kernels_validate_cpu kernels_validate_backward_cpu; do
+    "$BUILD/kernels/$t" >"$TMPD/$t.txt" 2>&1 && echo "$t: passed" || { note_fail "$t failed"; tail -20 "$TMPD/$t.txt"; }
+  done
   timeout 400 "$BUILD/kernels/attention_verify" --full >"$OUT/verify.txt" 2>&1
   rc=$?
   grep -E "^(FAIL|device)" "$OUT/verify.txt" | head -40
