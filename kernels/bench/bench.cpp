@@ -20,85 +20,14 @@
 #include <string>
 #include <vector>
 
+#include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
+#include "event_timing.hpp"
 #include "iolab/kernels/attention.hpp"
 
 using namespace iolab::kernels;
-
-namespace {
-
-#define CUDA_OK(call)                                                                                \
-  do {                                                                                               \
-    cudaError_t err_ = (call);                                                                       \
-    if (err_ != cudaSuccess) {                                                                       \
-      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(err_), __FILE__, __LINE__, \
-                   cudaGetErrorString(err_));                                                        \
-      std::exit(1);                                                                                  \
-    }                                                                                                \
-  } while (0)
-
-struct Timing {
-  double median_ms = 0, min_ms = 0;
-  int reps = 0;
-  std::string status = "ok";
-};
-
-Timing time_kernel(KernelKind kind, const AttentionParams& p, double target_ms) {
-  Timing t;
-  Status st = attention_forward(kind, p);  // first launch: module load, cuBLAS handle, heuristics
-  if (!st.ok) {
-    t.status = st.message;
-    return t;
-  }
-  CUDA_OK(cudaDeviceSynchronize());
-  cudaEvent_t e0, e1;
-  CUDA_OK(cudaEventCreate(&e0));
-  CUDA_OK(cudaEventCreate(&e1));
-  CUDA_OK(cudaEventRecord(e0));
-  for (int w = 0; w < 2; ++w) (void)attention_forward(kind, p);
-  CUDA_OK(cudaEventRecord(e1));
-  CUDA_OK(cudaEventSynchronize(e1));
-  float warm_ms = 0;
-  CUDA_OK(cudaEventElapsedTime(&warm_ms, e0, e1));
-  const double one = std::max(1e-3, warm_ms / 2.0);
-  const int reps = static_cast<int>(std::clamp(target_ms / one, 5.0, 200.0));
-  std::vector<cudaEvent_t> ev(2 * reps);
-  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
-  for (int r = 0; r < reps; ++r) {
-    CUDA_OK(cudaEventRecord(ev[2 * r]));
-    st = attention_forward(kind, p);
-    CUDA_OK(cudaEventRecord(ev[2 * r + 1]));
-    if (!st.ok) {
-      t.status = st.message;
-      break;
-    }
-  }
-  CUDA_OK(cudaDeviceSynchronize());
-  CUDA_OK(cudaGetLastError());
-  std::vector<double> ms;
-  for (int r = 0; r < reps && t.status == "ok"; ++r) {
-    float x = 0;
-    CUDA_OK(cudaEventElapsedTime(&x, ev[2 * r], ev[2 * r + 1]));
-    ms.push_back(x);
-  }
-  for (auto& e : ev) cudaEventDestroy(e);
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
-  if (ms.empty()) return t;
-  std::sort(ms.begin(), ms.end());
-  t.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-  t.min_ms = ms.front();
-  t.reps = static_cast<int>(ms.size());
-  return t;
-}
-
-std::string csv_escape(std::string s) {
-  for (char& c : s)
-    if (c == ',' || c == '\n') c = ';';
-  return s;
-}
-
-}  // namespace
+using iolab::kernels::bench::csv_escape;
+using iolab::kernels::bench::Timing;
 
 int main(int argc, char** argv) {
   std::string csv_path = "bench_kernels.csv", gpu, driver = "unknown", date;
@@ -129,12 +58,7 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   CUDA_OK(cudaGetDeviceProperties(&prop, 0));
   if (gpu.empty()) gpu = prop.name;
-  if (date.empty()) {
-    char buf[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
-    date = buf;
-  }
+  if (date.empty()) date = bench::utc_date();
   std::vector<KernelKind> kernels;
   for (std::size_t pos = 0; pos <= kernels_arg.size();) {
     const std::size_t comma = std::min(kernels_arg.find(',', pos), kernels_arg.size());
@@ -197,7 +121,7 @@ int main(int argc, char** argv) {
         p.dtype = dtype; p.causal = causal;
         const double flops = 4.0 * B * H * double(n) * n * d * (causal ? 0.5 : 1.0);
         for (KernelKind kind : kernels) {
-          const Timing t = time_kernel(kind, p, target_ms);
+          const Timing t = bench::time_launches([&] { return attention_forward(kind, p); }, target_ms);
           const double tflops = t.median_ms > 0 ? flops / (t.median_ms * 1e-3) / 1e12 : 0.0;
           std::printf("%-9s %-5s %4d %6d %5d %6s %10.4f %9.1f %s\n", kernel_name(kind), dtype_name(dtype), d, n, B,
                       causal ? "true" : "false", t.median_ms, tflops, t.status == "ok" ? "" : t.status.c_str());

@@ -23,86 +23,16 @@
 #include <string>
 #include <vector>
 
+#include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
+#include "event_timing.hpp"
 #include "iolab/kernels/attention.hpp"
 #include "iolab/kernels/attention_backward.hpp"
 
 using namespace iolab::kernels;
-
-namespace {
-
-#define CUDA_OK(call)                                                                                \
-  do {                                                                                               \
-    cudaError_t err_ = (call);                                                                       \
-    if (err_ != cudaSuccess) {                                                                       \
-      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(err_), __FILE__, __LINE__, \
-                   cudaGetErrorString(err_));                                                        \
-      std::exit(1);                                                                                  \
-    }                                                                                                \
-  } while (0)
-
-struct Timing {
-  double median_ms = 0, min_ms = 0;
-  int reps = 0;
-  std::string status = "ok";
-};
-
-Timing time_fn(const std::function<Status()>& fn, double target_ms) {
-  Timing t;
-  Status st = fn();
-  if (!st.ok) {
-    t.status = st.message;
-    return t;
-  }
-  CUDA_OK(cudaDeviceSynchronize());
-  cudaEvent_t e0, e1;
-  CUDA_OK(cudaEventCreate(&e0));
-  CUDA_OK(cudaEventCreate(&e1));
-  CUDA_OK(cudaEventRecord(e0));
-  for (int w = 0; w < 2; ++w) (void)fn();
-  CUDA_OK(cudaEventRecord(e1));
-  CUDA_OK(cudaEventSynchronize(e1));
-  float warm_ms = 0;
-  CUDA_OK(cudaEventElapsedTime(&warm_ms, e0, e1));
-  const double one = std::max(1e-3, warm_ms / 2.0);
-  const int reps = static_cast<int>(std::clamp(target_ms / one, 5.0, 200.0));
-  std::vector<cudaEvent_t> ev(2 * reps);
-  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
-  for (int r = 0; r < reps; ++r) {
-    CUDA_OK(cudaEventRecord(ev[2 * r]));
-    st = fn();
-    CUDA_OK(cudaEventRecord(ev[2 * r + 1]));
-    if (!st.ok) {
-      t.status = st.message;
-      break;
-    }
-  }
-  CUDA_OK(cudaDeviceSynchronize());
-  CUDA_OK(cudaGetLastError());
-  std::vector<double> ms;
-  for (int r = 0; r < reps && t.status == "ok"; ++r) {
-    float x = 0;
-    CUDA_OK(cudaEventElapsedTime(&x, ev[2 * r], ev[2 * r + 1]));
-    ms.push_back(x);
-  }
-  for (auto& e : ev) cudaEventDestroy(e);
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
-  if (ms.empty()) return t;
-  std::sort(ms.begin(), ms.end());
-  t.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-  t.min_ms = ms.front();
-  t.reps = static_cast<int>(ms.size());
-  return t;
-}
-
-std::string csv_escape(std::string s) {
-  for (char& c : s)
-    if (c == ',' || c == '\n') c = ';';
-  return s;
-}
-
-}  // namespace
+using iolab::kernels::bench::csv_escape;
+using iolab::kernels::bench::Timing;
+using iolab::kernels::bench::time_launches;
 
 int main(int argc, char** argv) {
   std::string csv_path = "bench_backward.csv", gpu, driver = "unknown", date, passes = "bwd,fwdbwd";
@@ -143,12 +73,7 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   CUDA_OK(cudaGetDeviceProperties(&prop, 0));
   if (gpu.empty()) gpu = prop.name;
-  if (date.empty()) {
-    char buf[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
-    date = buf;
-  }
+  if (date.empty()) date = bench::utc_date();
   const bool do_bwd = passes.find("bwd") != std::string::npos &&
                       (passes.find("bwd") == 0 || passes.find(",bwd") != std::string::npos);
   const bool do_fwdbwd = passes.find("fwdbwd") != std::string::npos;
@@ -216,9 +141,9 @@ int main(int argc, char** argv) {
           if (det && !with_det) continue;
           b.deterministic = det;
           const char* name = det ? "flash2_det" : "flash2";
-          if (do_bwd) emit(name, "bwd", d, n, B, causal, 2.5 * fwd_flops, time_fn([&] { return attention_backward(b); }, target_ms));
+          if (do_bwd) emit(name, "bwd", d, n, B, causal, 2.5 * fwd_flops, time_launches([&] { return attention_backward(b); }, target_ms));
           if (do_fwdbwd && !det)  // the deterministic mode is timed for the backward alone
-            emit(name, "fwdbwd", d, n, B, causal, 3.5 * fwd_flops, time_fn([&] {
+            emit(name, "fwdbwd", d, n, B, causal, 3.5 * fwd_flops, time_launches([&] {
                    const Status s = attention_forward(KernelKind::flash2, f);
                    return s.ok ? attention_backward(b) : s;
                  }, target_ms));

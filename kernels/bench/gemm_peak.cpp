@@ -4,11 +4,12 @@
 // cuBLAS GEMM (cublasGemmEx, fp16 or bf16 inputs, fp32 accumulation, fp16/bf16
 // output, tensor-op default algorithm) on square M = N = K problems filled
 // with random values (never zeros: the tensor cores draw less power on zeros
-// and run faster).  Each size: warm-up, then `reps` launches each bracketed by
-// its own CUDA-event pair; the median is reported.  TFLOP/s = 2*M*N*K / time.
-// The peak is the largest median over the sizes.
+// and run faster).  Each size is timed like the attention benchmarks
+// (event_timing.hpp: warm-up, then launches each bracketed by its own
+// CUDA-event pair, about --target-ms in all); the median is reported.
+// TFLOP/s = 2*M*N*K / time.  The peak is the largest median over the sizes.
 //
-//   gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--reps R]
+//   gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--target-ms MS]
 //
 // CSV columns: gpu, date, dtype, m, n, k, ms, tflops, reps.  Exit 77 without a GPU.
 #include <cublas_v2.h>
@@ -18,21 +19,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
+#include "event_timing.hpp"
 
 namespace {
 
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) {
-    std::fprintf(stderr, "gemm_peak: %s: %s\n", what, cudaGetErrorString(e));
-    std::exit(1);
-  }
-}
 void check(cublasStatus_t s, const char* what) {
   if (s != CUBLAS_STATUS_SUCCESS) {
     std::fprintf(stderr, "gemm_peak: %s: cuBLAS status %d\n", what, static_cast<int>(s));
@@ -44,7 +40,7 @@ void check(cublasStatus_t s, const char* what) {
 
 int main(int argc, char** argv) {
   std::string csv_path, gpu, date, dtype_s = "fp16";
-  int reps = 30;
+  double target_ms = 300;
   for (int a = 1; a < argc; a += 2) {
     const std::string k = argv[a];
     if (a + 1 >= argc) {
@@ -56,14 +52,14 @@ int main(int argc, char** argv) {
     else if (k == "--gpu") gpu = v;
     else if (k == "--date") date = v;
     else if (k == "--dtype") dtype_s = v;
-    else if (k == "--reps") reps = std::atoi(v.c_str());
+    else if (k == "--target-ms") target_ms = std::atof(v.c_str());
     else {
       std::fprintf(stderr, "gemm_peak: unknown option %s\n", k.c_str());
       return 2;
     }
   }
-  if (csv_path.empty() || (dtype_s != "fp16" && dtype_s != "bf16") || reps < 1) {
-    std::fprintf(stderr, "usage: gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--reps R>=1]\n");
+  if (csv_path.empty() || (dtype_s != "fp16" && dtype_s != "bf16") || !(target_ms > 0)) {
+    std::fprintf(stderr, "usage: gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--target-ms MS>0]\n");
     return 2;
   }
   int count = 0;
@@ -72,14 +68,9 @@ int main(int argc, char** argv) {
     return 77;
   }
   cudaDeviceProp prop{};
-  check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
   if (gpu.empty()) gpu = prop.name;
-  if (date.empty()) {
-    char buf[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
-    date = buf;
-  }
+  if (date.empty()) date = iolab::kernels::bench::utc_date();
   const bool bf16 = dtype_s == "bf16";
   const cudaDataType_t type = bf16 ? CUDA_R_16BF : CUDA_R_16F;
 
@@ -90,11 +81,11 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   for (auto& x : host) x = bf16 ? iolab::kernels::host::float_to_bf16(dist(rng)) : iolab::kernels::host::float_to_half(dist(rng));
   void *a = nullptr, *b = nullptr, *c = nullptr;
-  check(cudaMalloc(&a, max_elems * 2), "cudaMalloc A");
-  check(cudaMalloc(&b, max_elems * 2), "cudaMalloc B");
-  check(cudaMalloc(&c, max_elems * 2), "cudaMalloc C");
-  check(cudaMemcpy(a, host.data(), max_elems * 2, cudaMemcpyHostToDevice), "copy A");
-  check(cudaMemcpy(b, host.data(), max_elems * 2, cudaMemcpyHostToDevice), "copy B");
+  CUDA_OK(cudaMalloc(&a, max_elems * 2));
+  CUDA_OK(cudaMalloc(&b, max_elems * 2));
+  CUDA_OK(cudaMalloc(&c, max_elems * 2));
+  CUDA_OK(cudaMemcpy(a, host.data(), max_elems * 2, cudaMemcpyHostToDevice));
+  CUDA_OK(cudaMemcpy(b, host.data(), max_elems * 2, cudaMemcpyHostToDevice));
 
   cublasHandle_t handle;
   check(cublasCreate(&handle), "cublasCreate");
@@ -107,30 +98,16 @@ int main(int argc, char** argv) {
   std::fprintf(f, "gpu,date,dtype,m,n,k,ms,tflops,reps\n");
   double best = 0;
   for (int n : sizes) {
-    auto gemm = [&] {
-      check(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &alpha, a, type, n, b, type, n, &beta, c, type, n,
-                         CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
-            "cublasGemmEx");
-    };
-    for (int w = 0; w < 3; ++w) gemm();
-    check(cudaDeviceSynchronize(), "warm-up");
-    std::vector<cudaEvent_t> ev(2 * reps);
-    for (auto& e : ev) check(cudaEventCreate(&e), "cudaEventCreate");
-    for (int r = 0; r < reps; ++r) {
-      check(cudaEventRecord(ev[2 * r]), "record");
-      gemm();
-      check(cudaEventRecord(ev[2 * r + 1]), "record");
-    }
-    check(cudaDeviceSynchronize(), "timed runs");
-    std::vector<double> ms;
-    for (int r = 0; r < reps; ++r) {
-      float x = 0;
-      check(cudaEventElapsedTime(&x, ev[2 * r], ev[2 * r + 1]), "elapsed");
-      ms.push_back(x);
-    }
-    for (auto& e : ev) cudaEventDestroy(e);
-    std::sort(ms.begin(), ms.end());
-    const double med = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+    const auto t = iolab::kernels::bench::time_launches(
+        [&] {
+          check(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &alpha, a, type, n, b, type, n, &beta, c, type,
+                             n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                "cublasGemmEx");
+          return iolab::kernels::Status::success();
+        },
+        target_ms);
+    const double med = t.median_ms;
+    const int reps = t.reps;
     const double tflops = 2.0 * n * static_cast<double>(n) * n / (med * 1e-3) / 1e12;
     best = std::max(best, tflops);
     std::fprintf(f, "%s,%s,%s,%d,%d,%d,%.5f,%.1f,%d\n", gpu.c_str(), date.c_str(), dtype_s.c_str(), n, n, n, med, tflops,

@@ -19,20 +19,11 @@
 #include <string>
 #include <vector>
 
+#include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
 #include "iolab/kernels/attention.hpp"
 
 using namespace iolab::kernels;
-
-#define CUDA_OK(call)                                                                                   \
-  do {                                                                                                  \
-    cudaError_t err_ = (call);                                                                          \
-    if (err_ != cudaSuccess) {                                                                          \
-      std::fprintf(stderr, "attention_measure: CUDA error %s at %s:%d: %s\n", cudaGetErrorName(err_), __FILE__, \
-                   __LINE__, cudaGetErrorString(err_));                                                 \
-      std::exit(1);                                                                                     \
-    }                                                                                                   \
-  } while (0)
 
 int main(int argc, char** argv) {
   std::string kernel = "flash2", dtype_s = "fp16";

@@ -32,22 +32,13 @@
 #include <thread>
 #include <vector>
 
+#include "cuda_check.hpp"
 #include "host_half.hpp"
 #include "iolab/kernels/attention.hpp"
 
 using namespace iolab::kernels;
 
 namespace {
-
-#define CUDA_OK(call)                                                                                \
-  do {                                                                                               \
-    cudaError_t err_ = (call);                                                                       \
-    if (err_ != cudaSuccess) {                                                                       \
-      std::fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(err_), __FILE__, __LINE__, \
-                   cudaGetErrorString(err_));                                                        \
-      std::exit(1);                                                                                  \
-    }                                                                                                \
-  } while (0)
 
 struct Case {
   DType dtype;

@@ -7,16 +7,21 @@
 
 namespace iolab::kernels {
 
+Status detail::current_device_major(int& major) {
+  int dev = 0;
+  cudaError_t err = cudaGetDevice(&dev);
+  if (err != cudaSuccess) return Status::error(std::string("no usable CUDA device: ") + cudaGetErrorString(err));
+  err = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
+  if (err != cudaSuccess) return Status::error(std::string("cannot query the device: ") + cudaGetErrorString(err));
+  return Status::success();
+}
+
 Status attention_forward(KernelKind kind, const AttentionParams& p) {
   Status st = validate(kind, p);
   if (!st.ok) return st;
 
-  int dev = 0;
-  cudaError_t err = cudaGetDevice(&dev);
-  if (err != cudaSuccess) return Status::error(std::string("no usable CUDA device: ") + cudaGetErrorString(err));
   int major = 0;
-  err = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
-  if (err != cudaSuccess) return Status::error(std::string("cannot query the device: ") + cudaGetErrorString(err));
+  if (st = detail::current_device_major(major); !st.ok) return st;
   if (major < 8) return Status::error("the attention kernels need compute capability 8.0 or newer (mma.sync bf16, cp.async)");
 
   const float scale = effective_scale(p);

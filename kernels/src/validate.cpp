@@ -5,38 +5,15 @@
 #include <limits>
 #include <string>
 
+#include "validate_common.hpp"
 #include "iolab/kernels/attention.hpp"
 
 namespace iolab::kernels {
-namespace {
-
-constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
-constexpr std::int64_t kMaxGridDim = 65535;  // batch and heads go to grid.z / grid.y
-
-std::string s(std::int64_t x) { return std::to_string(x); }
-
-// a*b*c*... <= limit, without overflowing int64 on the way.
-bool product_within(std::initializer_list<std::int64_t> factors, std::int64_t limit) {
-  std::int64_t acc = 1;
-  for (std::int64_t f : factors) {
-    if (f <= 0) return true;  // shape errors are reported separately
-    if (acc > limit / f) return false;
-    acc *= f;
-  }
-  return acc <= limit;
-}
-
-Status check_pointer(const void* ptr, const char* name, std::uintptr_t alignment, bool required) {
-  if (ptr == nullptr) {
-    if (required) return Status::error(std::string(name) + " is a null pointer");
-    return Status::success();
-  }
-  if (reinterpret_cast<std::uintptr_t>(ptr) % alignment != 0)
-    return Status::error(std::string(name) + " is not " + std::to_string(alignment) + "-byte aligned");
-  return Status::success();
-}
-
-}  // namespace
+using detail::check_pointer;
+using detail::kInt32Max;
+using detail::kMaxGridDim;
+using detail::product_within;
+using detail::s;
 
 float effective_scale(const AttentionParams& p) {
   if (p.scale != 0.0f) return p.scale;
