@@ -30,41 +30,20 @@ Status validate(KernelKind kind, const AttentionParams& p) {
   if (kind != KernelKind::standard && kind != KernelKind::flash1 && kind != KernelKind::flash2 &&
       kind != KernelKind::flash2_hopper)
     return Status::error("unknown kernel kind " + std::to_string(static_cast<int>(kind)));
-  if (p.dtype != DType::f16 && p.dtype != DType::bf16)
-    return Status::error("unsupported dtype " + std::to_string(static_cast<int>(p.dtype)) +
-                         " (supported: fp16, bf16)");
-  if (!head_dim_supported(static_cast<int>(p.d)) || p.d != static_cast<int>(p.d))
-    return Status::error("unsupported head dimension d=" + s(p.d) + " (supported: 64, 128)");
-  if (p.n < 1) return Status::error("sequence length N must be >= 1 (got " + s(p.n) + ")");
-  if (p.batch < 1) return Status::error("batch must be >= 1 (got " + s(p.batch) + ")");
-  if (p.heads < 1) return Status::error("heads must be >= 1 (got " + s(p.heads) + ")");
-  if (p.batch > kMaxGridDim) return Status::error("batch=" + s(p.batch) + " exceeds 65535");
-  if (p.heads > kMaxGridDim) return Status::error("heads=" + s(p.heads) + " exceeds 65535");
-  if (!product_within({p.batch, p.heads, p.n, p.d}, kInt32Max))
-    return Status::error("shape overflows int32 indexing: batch*heads*N*d = " + s(p.batch) + "*" + s(p.heads) +
-                         "*" + s(p.n) + "*" + s(p.d) + " > 2^31-1");
-  if (kind == KernelKind::standard && !product_within({p.n, p.n}, kInt32Max))
-    return Status::error("standard materialises S and P: N*N = " + s(p.n) + "^2 overflows int32 (N <= 46340)");
-  if (!std::isfinite(p.scale) || p.scale < 0.0f)
-    return Status::error("scale must be finite and >= 0 (0 selects 1/sqrt(d))");
+  if (Status st = detail::check_shape(p.dtype, p.batch, p.heads, p.n, p.d, p.scale, [&] {
+        if (kind == KernelKind::standard && !product_within({p.n, p.n}, kInt32Max))
+          return Status::error("standard materialises S and P: N*N = " + s(p.n) + "^2 overflows int32 (N <= 46340)");
+        return Status::success();
+      });
+      !st.ok)
+    return st;
 
   for (const Status& st : {check_pointer(p.q, "q", 16, true), check_pointer(p.k, "k", 16, true),
                            check_pointer(p.v, "v", 16, true), check_pointer(p.o, "o", 16, true),
                            check_pointer(p.lse, "lse", 4, false)}) {
     if (!st.ok) return st;
   }
-  const std::size_t need = workspace_size(kind, p);
-  if (need > 0) {
-    if (p.workspace == nullptr)
-      return Status::error(std::string(kernel_name(kind)) + " needs a workspace of " + std::to_string(need) +
-                           " bytes; workspace is a null pointer");
-    if (reinterpret_cast<std::uintptr_t>(p.workspace) % 16 != 0)
-      return Status::error("workspace is not 16-byte aligned");
-    if (p.workspace_bytes < need)
-      return Status::error(std::string(kernel_name(kind)) + " needs a workspace of " + std::to_string(need) +
-                           " bytes, got " + std::to_string(p.workspace_bytes));
-  }
-  return Status::success();
+  return detail::check_workspace(kernel_name(kind), p.workspace, p.workspace_bytes, workspace_size(kind, p));
 }
 
 }  // namespace iolab::kernels

@@ -27,35 +27,16 @@ std::size_t workspace_size_backward(const AttentionBackwardParams& p) {
 }
 
 Status validate_backward(const AttentionBackwardParams& p) {
-  if (p.dtype != DType::f16 && p.dtype != DType::bf16)
-    return Status::error("unsupported dtype " + std::to_string(static_cast<int>(p.dtype)) +
-                         " (supported: fp16, bf16)");
-  if (!head_dim_supported(static_cast<int>(p.d)) || p.d != static_cast<int>(p.d))
-    return Status::error("unsupported head dimension d=" + s(p.d) + " (supported: 64, 128)");
-  if (p.n < 1) return Status::error("sequence length N must be >= 1 (got " + s(p.n) + ")");
-  if (p.batch < 1) return Status::error("batch must be >= 1 (got " + s(p.batch) + ")");
-  if (p.heads < 1) return Status::error("heads must be >= 1 (got " + s(p.heads) + ")");
-  if (p.batch > kMaxGridDim) return Status::error("batch=" + s(p.batch) + " exceeds 65535");
-  if (p.heads > kMaxGridDim) return Status::error("heads=" + s(p.heads) + " exceeds 65535");
-  if (!product_within({p.batch, p.heads, p.n, p.d}, kInt32Max))
-    return Status::error("shape overflows int32 indexing: batch*heads*N*d = " + s(p.batch) + "*" + s(p.heads) +
-                         "*" + s(p.n) + "*" + s(p.d) + " > 2^31-1");
-  if (!std::isfinite(p.scale) || p.scale < 0.0f)
-    return Status::error("scale must be finite and >= 0 (0 selects 1/sqrt(d))");
+  if (Status st = detail::check_shape(p.dtype, p.batch, p.heads, p.n, p.d, p.scale, [] { return Status::success(); });
+      !st.ok)
+    return st;
   for (const Status& st :
        {check_pointer(p.q, "q", 16), check_pointer(p.k, "k", 16), check_pointer(p.v, "v", 16),
         check_pointer(p.o, "o", 16), check_pointer(p.dout, "dout", 16), check_pointer(p.lse, "lse", 4),
         check_pointer(p.dq, "dq", 16), check_pointer(p.dk, "dk", 16), check_pointer(p.dv, "dv", 16)}) {
     if (!st.ok) return st;
   }
-  const std::size_t need = workspace_size_backward(p);
-  if (p.workspace == nullptr)
-    return Status::error("flash2_bwd needs a workspace of " + std::to_string(need) + " bytes; workspace is a null pointer");
-  if (reinterpret_cast<std::uintptr_t>(p.workspace) % 16 != 0) return Status::error("workspace is not 16-byte aligned");
-  if (p.workspace_bytes < need)
-    return Status::error("flash2_bwd needs a workspace of " + std::to_string(need) + " bytes, got " +
-                         std::to_string(p.workspace_bytes));
-  return Status::success();
+  return detail::check_workspace("flash2_bwd", p.workspace, p.workspace_bytes, workspace_size_backward(p));
 }
 
 }  // namespace iolab::kernels
