@@ -21,7 +21,9 @@
 //     all on tensor cores (mma.sync m16n8k16, fp32 accumulation; P^T and dS^T
 //     are rounded to the input dtype once and kept as packed mma A fragments).
 //     dK (times scale) and dV are written once at the end.  Atomic mode: dS^T
-//     goes to shared memory and, after a barrier, the warps split
+//     goes to shared memory (double-buffered, so that each Q block step needs
+//     a single block barrier, which also publishes the next Q block) and,
+//     after that barrier, the warps split
 //     dQ_i += dS K_j (B_r x d) into 16-row x (d / (8 / (B_r/16)))-column
 //     pieces (A = dS through ldmatrix.trans of dS^T) and add them to the fp32
 //     accumulator with atomics (float2 reductions on sm_90).
@@ -109,7 +111,8 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
   constexpr int BC = flash2_bwd_block_cols(D);
   constexpr int BR = flash2_bwd_block_rows(D);
   constexpr int THREADS = 32 * W;
-  static_assert(flash2_bwd_q_stages(D) == 2, "the loop below is written for a double buffer");
+  static_assert(flash2_bwd_q_stages(D) == 2 && flash2_bwd_ds_stages(D) == 2,
+                "the loop below is written for double buffers");
   constexpr int DSL = flash2_bwd_ds_row_elems(D);  // row length of the dS^T tile (elements)
   constexpr int RG = BR / 16;                      // dQ step: row groups of 16 queries
   constexpr int NCG = W / RG;                      // dQ step: column groups of D / NCG columns
@@ -119,8 +122,8 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
   T* k_s = reinterpret_cast<T*>(smem_raw);  // [BC x D]
   T* v_s = k_s + BC * D;                    // [BC x D]
   T* qdo_s = v_s + BC * D;                  // stage s: Q_i at qdo_s + s*2*BR*D, dO_i right after
-  T* ds_s = qdo_s + 4 * BR * D;             // dS^T [BC x DSL], columns < BR used
-  float* vec_s = reinterpret_cast<float*>(ds_s + BC * DSL);  // stage s: LSE at vec_s + s*2*BR, Delta after
+  T* ds_s = qdo_s + 4 * BR * D;             // stage s: dS^T [BC x DSL] at ds_s + s*BC*DSL, columns < BR used
+  float* vec_s = reinterpret_cast<float*>(ds_s + 2 * BC * DSL);  // stage s: LSE at vec_s + s*2*BR, Delta after
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int g = lane >> 2, t = lane & 3;
@@ -149,6 +152,10 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
   load_tile_async<BC, D, THREADS>(v_s, vg, kv0, n, tid);
   load_q_block(i_begin, 0);
   cp_async_commit();
+  if (i_begin + 1 < n_q) load_q_block(i_begin + 1, 1);
+  cp_async_commit();  // possibly empty: keeps the group count of the wait below fixed
+  cp_async_wait<1>();
+  __syncthreads();
 
   float dk_acc[D / 8][4], dv_acc[D / 8][4];
 #pragma unroll
@@ -157,12 +164,9 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
     for (int e = 0; e < 4; ++e) dk_acc[nd][e] = dv_acc[nd][e] = 0.0f;
 
   for (int i = i_begin; i < n_q; ++i) {
+    // Invariant at the top of step i: block i is in `stage` and visible to all
+    // threads; block i + 1 (if any) is in flight into stage ^ 1.
     const int stage = (i - i_begin) & 1;
-    if (i + 1 < n_q) load_q_block(i + 1, stage ^ 1);
-    cp_async_commit();
-    cp_async_wait<1>();
-    __syncthreads();
-
     const T* q_s = qdo_s + stage * 2 * BR * D;
     const T* do_s = q_s + BR * D;
     const float* lse_s = vec_s + stage * 2 * BR;
@@ -221,16 +225,30 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
     // dK_w += dS^T Q_i.
     gemm_ab_packed<BR, D, T>(dk_acc, dsa, q_s, lane);
 
+    [[maybe_unused]] T* dst_s = ds_s + stage * BC * DSL;
     if constexpr (kAtomicDq) {
-      // dS^T -> shared memory (rows = keys, cols = queries).
+      // dS^T -> shared memory (rows = keys, cols = queries).  Buffer `stage`
+      // was last read by step i - 2's dQ, which every warp finished before
+      // step i - 1's barrier.
 #pragma unroll
       for (int nt = 0; nt < BR / 8; ++nt)
 #pragma unroll
         for (int r = 0; r < 2; ++r)
-          *reinterpret_cast<uint32_t*>(ds_s + swz<DSL>(warp * 16 + g + 8 * r, nt * 8 + 2 * t)) =
+          *reinterpret_cast<uint32_t*>(dst_s + swz<DSL>(warp * 16 + g + 8 * r, nt * 8 + 2 * t)) =
               dsa[nt / 2][(nt & 1) * 2 + r];
-      __syncthreads();
+    }
+    // The one barrier of the step: after it, (a) no warp reads `stage`'s Q,
+    // dO, LSE or Delta any more (dQ below reads only K_j and dS^T), so block
+    // i + 2 may be prefetched into it; (b) dS^T of this step is visible;
+    // (c) block i + 1, waited for by every thread just before, is visible.
+    cp_async_wait<0>();
+    __syncthreads();
+    if (i + 2 < n_q) {
+      load_q_block(i + 2, stage);
+      cp_async_commit();
+    }
 
+    if constexpr (kAtomicDq) {
       // dQ_i (BR x D) += dS (BR x BC) K_j (BC x D): warp w takes query rows
       // 16*(w % RG) .. +15 and columns (w / RG) * D/NCG .. + D/NCG - 1, in
       // chunks of CH columns.
@@ -249,7 +267,7 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
           {
             const int key = kk * 16 + (lane & 7) + ((lane >> 4) & 1) * 8;
             const int qc = qrow0 + ((lane >> 3) & 1) * 8;
-            ldmatrix_x4_trans(a, smem_u32(ds_s + swz<DSL>(key, qc)));
+            ldmatrix_x4_trans(a, smem_u32(dst_s + swz<DSL>(key, qc)));
           }
 #pragma unroll
           for (int np = 0; np < CH / 16; ++np) {
@@ -271,11 +289,8 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
           }
         }
       }
-      // No barrier needed here: the next step's prefetch targets the stage read
-      // before the barrier above, and dS^T is rewritten only after the next
-      // step's barrier.
-    } else {
-      __syncthreads();  // the next step's prefetch overwrites this stage
+      // No barrier needed here: the next step reads block i + 1 (visible since
+      // the barrier above) and writes the other dS^T buffer.
     }
   }
   cp_async_wait<0>();

@@ -262,11 +262,15 @@ constexpr int flash2_bwd_block_rows(int d) { return d == 128 ? 32 : 64; }
 constexpr int flash2_bwd_q_stages(int /*d*/) { return 2; }
 // dS^T tile rows are padded to 64 elements (128 bytes) for the 8-chunk swizzle.
 constexpr int flash2_bwd_ds_row_elems(int d) { return flash2_bwd_block_rows(d) < 64 ? 64 : flash2_bwd_block_rows(d); }
-// K_j + V_j + stages x (Q_i + dO_i) (input dtype) + dS^T (B_c x 64, input
-// dtype) + stages x (LSE_i + Delta_i) (fp32).
+// dS^T is double-buffered (buffer = Q stage), so that one barrier per Q block
+// suffices: step i writes dS^T into buffer i % 2 while slower warps may still
+// read buffer (i - 1) % 2 for step i - 1's dQ.
+constexpr int flash2_bwd_ds_stages(int /*d*/) { return 2; }
+// K_j + V_j + stages x (Q_i + dO_i) (input dtype) + ds_stages x dS^T (B_c x 64,
+// input dtype) + stages x (LSE_i + Delta_i) (fp32).
 constexpr int flash2_bwd_smem_bytes(int d) {
   return (2 * flash2_bwd_block_cols(d) * d + 2 * flash2_bwd_q_stages(d) * flash2_bwd_block_rows(d) * d +
-          flash2_bwd_block_cols(d) * flash2_bwd_ds_row_elems(d)) * 2 +
+          flash2_bwd_ds_stages(d) * flash2_bwd_block_cols(d) * flash2_bwd_ds_row_elems(d)) * 2 +
          2 * flash2_bwd_q_stages(d) * flash2_bwd_block_rows(d) * 4;
 }
 // Deterministic dQ kernel: 4 warps x 16 query rows, K/V blocks of 64 keys,
