@@ -168,4 +168,10 @@ if has sass; then
 fi
 echo "== done, overall=$overall"
 rm -rf "$TMPD"
+# PACK_LOGS=1: fold the long logs into one archive (the device tool returns at
+# most 8 files); run.log, table.md, bench.csv and gemm_peak.csv stay as they are.
+if [[ ${PACK_LOGS:-0} == 1 ]]; then
+  (cd "$OUT" && logs=$(ls build.log verify.txt verify_backward.txt sanitize.txt sass_summary.txt 2>/dev/null) &&
+    [[ -n "$logs" ]] && tar czf logs.tar.gz $logs && rm -f $logs)
+fi
 exit $overall
