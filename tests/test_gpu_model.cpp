@@ -78,6 +78,78 @@ TEST_CASE("standard's S and P cross the L2; flash1 moves fp32 O every step", "[g
   CHECK_THROWS_AS(gpu_spec("a100"), sim::InputError);
 }
 
+TEST_CASE("standard's softmax re-reads a row through L2 once the resident rows exceed L1, from DRAM once they exceed L2",
+          "[gpu]") {
+  ModelOptions cold;
+  cold.flush_l2_between_launches = true;  // as ncu --cache-control all measures each launch
+  const auto& h200 = gpu_spec("h200");
+  auto softmax = [&](std::int64_t B, std::int64_t H, std::int64_t N, const GpuSpec& spec) {
+    const auto p = predict({"standard", B, H, N, 64, false, 2}, spec, cold);
+    REQUIRE(p.launches.size() == 3);
+    REQUIRE(p.launches[1].name == "row_softmax");
+    return p.launches[1];
+  };
+  // N = 512: 16 resident rows of 1 KiB fit the L1: S is read once, from DRAM (cold L2).
+  const double S512 = 4.0 * 16 * 512 * 512 * 2;
+  const auto a = softmax(4, 16, 512, h200);
+  CHECK(static_cast<double>(a.sram_read_bytes) == S512);
+  CHECK(static_cast<double>(a.dram_read_bytes) == Approx(S512).epsilon(0.001));
+  // N = 4096: 16 rows of 8 KiB exceed the L1; most of pass 2 goes to the L2 (1 + 1 - 29/128 of S),
+  // and hits there: 2112 resident rows x 8 KiB fit in the 30 MB the model gives the L2.
+  const double S4k = 8.0 * 4096 * 4096 * 2;
+  const auto b = softmax(1, 8, 4096, h200);
+  CHECK(static_cast<double>(b.sram_read_bytes) == Approx(S4k * (2.0 - 29.0 / 128.0)).epsilon(0.01));
+  CHECK(static_cast<double>(b.dram_read_bytes) < 1.05 * S4k);
+  // N = 16384: 2112 rows x 32 KiB exceed the L2 as well: pass 2 reads S again from DRAM.
+  const double S16k = 4.0 * 16384 * 16384 * 2;
+  const auto c = softmax(1, 4, 16384, h200);
+  CHECK(static_cast<double>(c.sram_read_bytes) == Approx(S16k * (2.0 - 29.0 / 512.0)).epsilon(0.01));
+  CHECK(static_cast<double>(c.dram_read_bytes) > 1.8 * S16k);
+  // ... unless the L2 held them: with 256 MB of L2 the same re-reads hit.
+  GpuSpec big = h200;
+  big.l2_effective_bytes = 256ull << 20;
+  const auto d = softmax(1, 4, 16384, big);
+  CHECK(d.sram_read_bytes == c.sram_read_bytes);
+  CHECK(static_cast<double>(d.dram_read_bytes) < 1.05 * S16k);
+}
+
+TEST_CASE("an L2 flushed between launches makes each launch of standard read its inputs from DRAM", "[gpu]") {
+  const auto& h200 = gpu_spec("h200");
+  ModelOptions cold;
+  cold.flush_l2_between_launches = true;
+  const KernelShape s{"standard", 1, 16, 512, 64, false, 2};  // S = P = 8.4 MB: all fits in the L2
+  const std::uint64_t S = 16ull * 512 * 512 * 2, V = 16ull * 512 * 64 * 2;
+  const auto warm = predict(s, h200), flushed = predict(s, h200, cold);
+  CHECK(warm.launches[1].dram_read_bytes == 0);  // S still in the L2 from the first GEMM
+  CHECK(warm.launches[2].dram_read_bytes == V);  // P too; only V is new
+  CHECK(flushed.launches[1].dram_read_bytes == S);
+  CHECK(flushed.launches[2].dram_read_bytes == S + V);
+  CHECK(flushed.dram_write_bytes == 0);  // dirty lines left by a launch are written back uncounted
+  // Single-launch kernels do not change.
+  const KernelShape f{"flash2", 2, 4, 4096, 64, true, 2};
+  CHECK(predict(f, h200).dram_read_bytes == predict(f, h200, cold).dram_read_bytes);
+  CHECK(predict(f, h200).time_s == predict(f, h200, cold).time_s);
+}
+
+TEST_CASE("standard's runtime: S streams out at the write ceiling, the softmax waits on its latency chain", "[gpu]") {
+  const auto& h200 = gpu_spec("h200");
+  ModelOptions cold;
+  cold.flush_l2_between_launches = true;
+  const auto p = predict({"standard", 4, 16, 4096, 64, false, 2}, h200, cold);
+  const auto& g1 = p.launches[0];
+  CHECK(g1.bound_by == "dram");
+  const double w = static_cast<double>(g1.dram_write_bytes), rw = w + static_cast<double>(g1.dram_read_bytes);
+  CHECK(g1.time_s == Approx(w / h200.dram_write_bytes_per_s + h200.launch_overhead_s).epsilon(1e-9));
+  CHECK(g1.time_s > rw / h200.dram_bytes_per_s + h200.launch_overhead_s);
+  // N = 1024, 16 rows per SM of 2 KiB: latency-bound, ~7.8 waves of resident rows at 3.08 us plus bytes.
+  const auto q = predict({"standard", 1, 16, 1024, 64, false, 2}, h200, cold);
+  const auto& sm = q.launches[1];
+  CHECK(sm.bound_by == "latency");
+  const double waves = 16.0 * 1024 / (132 * 16);
+  CHECK(sm.time_s > waves * h200.cta_chain_latency_s);
+  CHECK(sm.time_s < 2 * waves * h200.cta_chain_latency_s + 2 * h200.launch_overhead_s);
+}
+
 TEST_CASE("measurement files are validated row by row", "[gpu]") {
   const auto dir = std::filesystem::temp_directory_path() / "iolab_measure_test";
   std::filesystem::create_directories(dir);

@@ -39,12 +39,16 @@ double target_for(const std::string& metric, const std::string& kernel) {
 
 std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads) {
   std::vector<ComparedRun> out(runs.size());
+  // The measurements were taken with `ncu --cache-control all` (measurements/*/README.md): the L2 is
+  // flushed and invalidated before each launch, so multi-launch kernels (standard) start each launch cold.
+  sim::gpu::ModelOptions measured_protocol;
+  measured_protocol.flush_l2_between_launches = true;
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < runs.size(); i = next++) {
       const auto& m = runs[i];
       sim::gpu::KernelShape s{m.kernel, m.batch, m.heads, m.N, m.d, m.causal, 2};
-      out[i] = {m, sim::gpu::predict(s, sim::gpu::gpu_spec(m.gpu_model))};
+      out[i] = {m, sim::gpu::predict(s, sim::gpu::gpu_spec(m.gpu_model), measured_protocol)};
     }
   };
   unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());

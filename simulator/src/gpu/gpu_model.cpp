@@ -1,6 +1,7 @@
 #include "iolab/sim/gpu/gpu_model.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include "iolab/sim/cache/cache_model.hpp"
 #include "iolab/sim/errors.hpp"
@@ -50,10 +51,13 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     base.push_back(next);
     next += (t.bytes + opts.block_bytes - 1) / opts.block_bytes * opts.block_bytes;
   }
-  cache::LruCache l2(cfg, ranges);
-  Streamer st{l2, base, opts.block_bytes};
+  std::unique_ptr<cache::LruCache> l2_ptr = std::make_unique<cache::LruCache>(cfg, ranges);
 
   for (const auto& launch : replay.launches) {
+    if (opts.flush_l2_between_launches && &launch != &replay.launches.front())
+      l2_ptr = std::make_unique<cache::LruCache>(cfg, ranges);  // invalidated; its write-backs are nobody's
+    cache::LruCache& l2 = *l2_ptr;
+    Streamer st{l2, base, opts.block_bytes};
     LaunchPrediction lp;
     lp.name = launch.name;
     lp.flops = launch.flops;
@@ -65,12 +69,18 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
       bool live = false;
     };
     std::vector<Slot> active(slots);
+    std::vector<u64> cta_bytes(launch.latency_chain ? launch.ctas : 0);  // bytes each CTA moves
     u64 next_cta = 0, live = 0;
     auto refill = [&](Slot& s) {
       s.prog.clear();
       s.pos = 0;
       s.live = false;
-      while (next_cta < launch.ctas && s.prog.empty()) launch.program(next_cta++, s.prog);
+      while (next_cta < launch.ctas && s.prog.empty()) {
+        launch.program(next_cta, s.prog);
+        if (launch.latency_chain)
+          for (const auto& t : s.prog) cta_bytes[next_cta] += t.bytes();
+        ++next_cta;
+      }
       if (!s.prog.empty()) {
         s.live = true;
         ++live;
@@ -103,12 +113,20 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
       const auto [f, e] = launch.work(c);
       auto it = std::min_element(sm_time.begin(), sm_time.end());
       *it += f / per_sm_flops + e / per_sm_exps;
+      // A latency-chained CTA occupies one of the SM's resident slots for its chain.
+      if (launch.latency_chain)
+        *it += (spec.cta_chain_latency_s + static_cast<double>(cta_bytes[c]) / spec.cta_stream_bytes_per_s) /
+               launch.ctas_per_sm;
     }
     const double t_compute = *std::max_element(sm_time.begin(), sm_time.end());
-    const double t_dram = static_cast<double>(lp.dram_read_bytes + lp.dram_write_bytes) / spec.dram_bytes_per_s;
+    // DRAM: bytes over the copy ceiling, and no faster than the writes' own ceiling.
+    const double t_dram = std::max(static_cast<double>(lp.dram_read_bytes + lp.dram_write_bytes) / spec.dram_bytes_per_s,
+                                   static_cast<double>(lp.dram_write_bytes) / spec.dram_write_bytes_per_s);
     const double t_l2 = static_cast<double>(lp.sram_read_bytes + lp.sram_write_bytes) / spec.l2_bytes_per_s;
     const double body = std::max({t_compute, t_dram, t_l2});
-    lp.bound_by = body == t_compute && t_compute > 0 ? "compute" : body == t_dram ? "dram" : "l2";
+    lp.bound_by = body == t_compute && t_compute > 0 ? (launch.latency_chain ? "latency" : "compute")
+                  : body == t_dram                       ? "dram"
+                                                         : "l2";
     lp.time_s = body + spec.launch_overhead_s;
     p.sram_read_bytes += lp.sram_read_bytes;
     p.sram_write_bytes += lp.sram_write_bytes;

@@ -12,10 +12,20 @@ const GpuSpec& gpu_spec(std::string_view name) {
   // mma.sync well below its wgmma rate. Special functions: 3.9 TFLOP/s (FlashAttention-3 paper, Sec. 3.1, H100;
   // the H200 has the same SMs). L2 size and SM count as PyTorch reports them on the lent machines; the model
   // uses half of the L2 (see gpu_spec.hpp).
-  static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 12e12, 370e12, 798e12, 3.9e12, 4e-6,
+  //
+  // Write ceiling: cuBLAS's S = Q K^T launch of `standard` streams S out (reads are 2-6 % of its bytes) and
+  // reaches only 3.1-3.3 TB/s of writes on the H200 and 2.5-2.7 TB/s on the H100, below the copy ceiling
+  // (analysis/measurements/{h200,h100}_2026-11-21/ncu_launches.csv, launch 0, N >= 2048: dram_write_bytes over
+  // ncu_duration_ns - 4 us; d = 64, median): 3.3e12 (H200) and 2.6e12 (H100) bytes written per second.
+  // Latency chain: row_softmax (one CTA per row, 16 per SM, a block reduction between its two passes) takes
+  // per wave of resident rows 3.08 us + bytes per CTA / 2.77 GB/s: least squares over the softmax launch's
+  // ncu_duration_ns - 4 us of the 10 non-causal H200 configurations with N <= 4096 (ncu_launches.csv, launch 1;
+  // bytes per CTA as the model replays them); within 3 % of those but +24 % at N = 512. The H100, with the
+  // same SMs, measures the same latency-bound times (N <= 2048 within 2 % of the H200's), so the same figures.
+  static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6,
                             "device/KINDS.md (H100 copy 3.0 TB/s, bf16 GEMM 798 TFLOP/s, 132 SMs, 50 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s), Sec. 3.1 (3.9 TFLOP/s exp)"};
-  static const GpuSpec h200{"h200", 132, 60ull << 20, 30ull << 20, 228ull << 10, 4.3e12, 12e12, 370e12, 788e12, 3.9e12, 4e-6,
+  static const GpuSpec h200{"h200", 132, 60ull << 20, 30ull << 20, 228ull << 10, 4.3e12, 3.3e12, 3.08e-6, 2.77e9, 12e12, 370e12, 788e12, 3.9e12, 4e-6,
                             "device/KINDS.md (H200 copy 4.3 TB/s, bf16 GEMM 788 TFLOP/s, 132 SMs, 60 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s on H100), Sec. 3.1 (3.9 TFLOP/s exp)"};
   if (name == "h100") return h100;

@@ -14,7 +14,6 @@ using u64 = std::uint64_t;
 
 constexpr u64 kSmemPerSm = 228ull << 10;  // Hopper: 228 KiB shared memory per SM
 constexpr u64 kThreadsPerSm = 2048;
-constexpr u64 kGemmTile = 128;  // modelled cuBLAS output tile (rows and columns) and k-chunk
 
 TileTransfer rows_of(std::uint16_t tensor, bool write, u64 row0, u64 rows, u64 row_bytes) {
   return {tensor, write, row0 * row_bytes, rows * row_bytes, 1, rows * row_bytes};
@@ -166,23 +165,35 @@ KernelReplay replay_kernel(const KernelShape& s) {
   }
 
   if (s.kernel == "standard") {
-    const u64 T = kGemmTile, nt = (N + T - 1) / T;
+    // cuBLAS tiles, from the kernel names ncu recorded (analysis/measurements/*/ncu_launches.csv):
+    // S^T = K Q^T runs nvjet_sm90_hsh_256x128 (H200) / 128x256 with the operands swapped (H100), output
+    // tiles of 256 keys x 128 queries with k = d whole: measured SM<-L2 bytes 0.75 S (d = 64) and 1.5 S
+    // (d = 128) on every configuration, = (256 + 128) d / (256 x 128) S. O^T = V^T P^T: output tiles of
+    // all d columns x 256 queries (nvjet 64x256 at d = 64, 128x256 at d = 128: P read once, V once per
+    // 256 queries); cuBLAS picks 64x512 or 64x128/128x128 tiles for some shapes, which the model does not
+    // follow (measured 1.125-2.0 S against the modelled 1.25 and 1.5 S).
+    constexpr u64 kQktKeys = 256, kQktQueries = 128, kPvQueries = 256, kPvChunk = 128;
+    const u64 ntk = (N + kQktKeys - 1) / kQktKeys, ntq = (N + kQktQueries - 1) / kQktQueries;
+    const u64 npv = (N + kPvQueries - 1) / kPvQueries;
     const u64 srow = N * eb;  // bytes of one row of S or P
     r.tensors = {{"Q", BH * N * row}, {"K", BH * N * row}, {"V", BH * N * row}, {"S", BH * N * srow},
                  {"P", BH * N * srow}, {"O", BH * N * row}, {"LSE", BH * N * 4}};
     LaunchReplay g1;
     g1.name = "gemm_QKt";
-    g1.ctas = BH * nt * nt;
+    g1.ctas = BH * ntq * ntk;
     g1.ctas_per_sm = 1;
     g1.engine = LaunchReplay::MatrixEngine::cublas;
     g1.flops = 2.0 * static_cast<double>(BH) * static_cast<double>(N) * static_cast<double>(N) * static_cast<double>(d);
     g1.work = [=](u64 cta) {
-      const u64 qt = (cta / nt) % nt, kt = cta % nt;
-      return std::pair{2.0 * static_cast<double>(std::min(T, N - qt * T) * std::min(T, N - kt * T) * d), 0.0};
+      const u64 qt = (cta / ntk) % ntq, kt = cta % ntk;
+      return std::pair{2.0 * static_cast<double>(std::min(kQktQueries, N - qt * kQktQueries) *
+                                                 std::min(kQktKeys, N - kt * kQktKeys) * d),
+                       0.0};
     };
     g1.program = [=](u64 cta, std::vector<TileTransfer>& out) {
-      const u64 bh = cta / (nt * nt), qt = (cta / nt) % nt, kt = cta % nt;  // key tiles fastest (column-major S^T)
-      const u64 q0 = qt * T, k0 = kt * T, qr = std::min(T, N - q0), kr = std::min(T, N - k0);
+      const u64 bh = cta / (ntq * ntk), qt = (cta / ntk) % ntq, kt = cta % ntk;  // key tiles fastest (S^T column-major)
+      const u64 q0 = qt * kQktQueries, k0 = kt * kQktKeys;
+      const u64 qr = std::min(kQktQueries, N - q0), kr = std::min(kQktKeys, N - k0);
       out.push_back(rows_of(1, false, bh * N + k0, kr, row));
       out.push_back(rows_of(0, false, bh * N + q0, qr, row));
       out.push_back({3, true, (bh * N + q0) * srow + k0 * eb, kr * eb, qr, srow});
@@ -191,30 +202,56 @@ KernelReplay replay_kernel(const KernelShape& s) {
     sm.name = "row_softmax";
     sm.ctas = BH * N;
     sm.ctas_per_sm = 16;
+    sm.latency_chain = true;  // pass 2 waits for the block reduction of pass 1
     sm.work = [=](u64 rowid) {
       const u64 q = rowid % N;
       return std::pair{0.0, static_cast<double>(causal ? q + 1 : N)};
     };
+    // The second (normalise) pass re-reads the row. The SM's L1 keeps kSoftmaxL1Bytes of the bytes
+    // its resident rows occupy (ctas_per_sm rows x the row's allowed bytes); the rest of the row,
+    // its oldest part (the start), misses L1 and is read again through the L2, where it hits or
+    // goes to DRAM as the L2 replay decides. kSoftmaxL1Bytes = 29 KiB is calibrated: least squares
+    // of 1 + (1 - min(1, C / (16 x row bytes))) against the softmax launch's measured
+    // l1tex__m_xbar2l1tex_read_bytes / S bytes, the 28 non-causal standard configurations of
+    // analysis/measurements/{h200,h100}_2026-11-21/ncu_launches.csv (measured 1.04-1.08 at
+    // N = 512-1024, 1.47-1.54 at 2048, 1.79-1.85 at 4096, 1.98-2.0 at N >= 8192). It is far below
+    // the 256 KiB L1/shared array: the L1 does not keep the streamed rows as an LRU would.
+    constexpr u64 kSoftmaxL1Bytes = 29ull << 10;
+    const u64 resident_rows = sm.ctas_per_sm;
+    // Transfers follow the kernel's loops: each iteration moves 16 bytes per thread, a chunk of
+    // standard_softmax_threads() x 16 bytes of the row (so the round-robin interleaving of the
+    // resident rows advances in proportion to bytes moved, as the rows progress in time).
+    const u64 chunk = static_cast<u64>(k::standard_softmax_threads()) * 16;
     sm.program = [=](u64 rowid, std::vector<TileTransfer>& out) {
-      const u64 q = rowid % N, limit = causal ? q + 1 : N;
-      out.push_back({3, false, rowid * srow, limit * eb, 1, srow});  // both passes (the second hits L1)
-      out.push_back({4, true, rowid * srow, srow, 1, srow});
-      out.push_back({6, true, rowid * 4, 4, 1, 4});
+      const u64 q = rowid % N, limit = causal ? q + 1 : N, rb = limit * eb;
+      for (u64 c = 0; c < rb; c += chunk)  // pass 1: max and sum over the allowed columns
+        out.push_back({3, false, rowid * srow + c, std::min(chunk, rb - c), 1, srow});
+      u64 again = 0;  // pass 2 misses L1 on the row's first `again` bytes (32-byte sectors)
+      const u64 footprint = resident_rows * rb;
+      if (footprint > kSoftmaxL1Bytes) {
+        const double miss = 1.0 - static_cast<double>(kSoftmaxL1Bytes) / static_cast<double>(footprint);
+        again = std::min(rb, (static_cast<u64>(miss * static_cast<double>(rb)) + 31) / 32 * 32);
+      }
+      out.push_back({6, true, rowid * 4, 4, 1, 4});  // LSE, thread 0, before pass 2
+      for (u64 c = 0; c < srow; c += chunk) {  // pass 2: normalise the allowed part, zeros beyond it
+        if (c < again) out.push_back({3, false, rowid * srow + c, std::min(chunk, again - c), 1, srow});
+        out.push_back({4, true, rowid * srow + c, std::min(chunk, srow - c), 1, srow});
+      }
     };
     LaunchReplay g3;
     g3.name = "gemm_PV";
-    g3.ctas = BH * nt;
+    g3.ctas = BH * npv;
     g3.ctas_per_sm = 1;
     g3.engine = LaunchReplay::MatrixEngine::cublas;
     g3.flops = g1.flops;
     g3.work = [=](u64 cta) {
-      const u64 q0 = (cta % nt) * T;
-      return std::pair{2.0 * static_cast<double>(std::min(T, N - q0) * N * d), 0.0};
+      const u64 q0 = (cta % npv) * kPvQueries;
+      return std::pair{2.0 * static_cast<double>(std::min(kPvQueries, N - q0) * N * d), 0.0};
     };
     g3.program = [=](u64 cta, std::vector<TileTransfer>& out) {
-      const u64 bh = cta / nt, q0 = (cta % nt) * T, qr = std::min(T, N - q0);
-      for (u64 k0 = 0; k0 < N; k0 += T) {
-        const u64 kr = std::min(T, N - k0);
+      const u64 bh = cta / npv, q0 = (cta % npv) * kPvQueries, qr = std::min(kPvQueries, N - q0);
+      for (u64 k0 = 0; k0 < N; k0 += kPvChunk) {
+        const u64 kr = std::min(kPvChunk, N - k0);
         out.push_back(rows_of(2, false, bh * N + k0, kr, row));
         out.push_back({4, false, (bh * N + q0) * srow + k0 * eb, kr * eb, qr, srow});
       }

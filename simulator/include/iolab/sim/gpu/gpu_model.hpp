@@ -27,7 +27,7 @@ struct LaunchPrediction {
   std::uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
   double flops = 0, time_s = 0;
-  std::string bound_by;  ///< "compute", "dram", "l2" or "launch"
+  std::string bound_by;  ///< "compute", "latency" (latency-chained CTAs), "dram" or "l2"
 };
 
 struct KernelPrediction {
@@ -40,6 +40,14 @@ struct KernelPrediction {
 
 struct ModelOptions {
   std::uint32_t block_bytes = 1024;  ///< L2 model granularity (a multiple of 32)
+  /// Start every launch with an empty L2, its predecessor's dirty lines written
+  /// back without being counted for any launch. This is how the committed
+  /// measurements were taken: `ncu --cache-control all` flushes and invalidates
+  /// the L2 before each profiled launch (evidence: standard's softmax reads all
+  /// of S from DRAM at N = 512, where S, 33.5 MB, was just written into the
+  /// 60 MB L2). false: the L2 keeps its contents from one launch to the next,
+  /// as in an unprofiled forward pass. Single-launch kernels are unaffected.
+  bool flush_l2_between_launches = false;
 };
 
 KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts = {});

@@ -20,6 +20,9 @@ struct GpuSpec {
   std::uint64_t l2_effective_bytes = 0;
   std::uint64_t smem_per_sm_bytes = 0;
   double dram_bytes_per_s = 0;     ///< achievable (copy) bandwidth, bytes read + written per second
+  double dram_write_bytes_per_s = 0;  ///< ceiling on bytes written per second (write-streaming launches)
+  double cta_chain_latency_s = 0;     ///< latency chain of a LaunchReplay::latency_chain CTA: fixed part
+  double cta_stream_bytes_per_s = 0;  ///< ... and its bytes over this per-CTA rate (16 CTAs resident per SM)
   double l2_bytes_per_s = 0;       ///< L2 -> SM bandwidth
   double mma_sync_flops = 0;       ///< fp16 mma.sync (Ampere-style) throughput the flash kernels can reach
   double cublas_flops = 0;         ///< fp16 GEMM throughput of cuBLAS (wgmma) on large products

@@ -18,13 +18,16 @@
 //            blocks i (causal: not entirely above the diagonal) Q_i, O_i, l_i,
 //            m_i loaded and O_i, l_i, m_i stored; finally its O rows (fp32)
 //            read and O, LSE written.
-//   standard three launches. cuBLAS is modelled as a tiled GEMM with 128 x 128
-//            output tiles (k whole): S = Q K^T per (batch, head), CTA per S tile
-//            loads 128 rows of Q and of K and stores the S tile; the softmax
-//            kernel, one CTA per row, reads the allowed part of the S row twice
-//            (max/sum pass, then normalise pass) and writes the P row and LSE;
-//            O = P V with 128-row output tiles, k-chunks of 128: P tile
-//            (128 x 128) and V rows (128 x d) per chunk, O tile stored.
+//   standard three launches. cuBLAS is modelled as a tiled GEMM with the tiles
+//            ncu recorded (k whole): S = Q K^T per (batch, head), CTA per S tile
+//            of 256 keys x 128 queries loads those rows of K and Q and stores
+//            the S tile; the softmax kernel, one CTA per row (16 per SM), reads
+//            the allowed part of the S row (max/sum pass), writes LSE, then in
+//            its normalise pass re-reads through the L2 the part of the row the
+//            L1 no longer holds (rule and calibration in kernel_replay.cpp) and
+//            writes the P row, in chunks of 2 KiB as the kernel's loops do;
+//            O = P V with output tiles of 256 queries x d, k-chunks of 128: P
+//            tile (256 x 128) and V rows (128 x d) per chunk, O tile stored.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -56,6 +59,10 @@ struct LaunchReplay {
   /// Which matrix ceiling the launch's FLOPs run at (gpu_spec.hpp).
   /// wgmma: warpgroup MMA issued by flash2_hopper (same ceiling as cuBLAS, which issues it too).
   enum class MatrixEngine { mma_sync, cublas, wgmma } engine = MatrixEngine::mma_sync;
+  /// A CTA whose loads wait on its own earlier results (a block-wide reduction between two passes
+  /// over its data), so that the SM cannot overlap them beyond its resident CTAs: the GPU model adds
+  /// a latency chain per CTA (GpuSpec::cta_chain_latency_s, cta_stream_bytes_per_s).
+  bool latency_chain = false;
   /// Work of CTA `cta`: FLOPs of its matrix products and exponentials it evaluates.
   std::function<std::pair<double, double>(std::uint64_t cta)> work;
   /// Appends CTA `cta`'s transfers (in dispatch order index) to `out`.
