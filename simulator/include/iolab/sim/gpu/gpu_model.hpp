@@ -11,8 +11,10 @@
 // Predicted per kernel (all launches summed): SRAM<-L2 and SRAM->L2 bytes
 // (what the schedule moves: the quantity Theta(N^2 d^2/M) describes), DRAM
 // bytes read and written, and a runtime: per launch the largest of FLOPs over
-// the matrix ceiling, DRAM bytes over DRAM bandwidth and L2 bytes over L2
-// bandwidth, plus a launch overhead.
+// the matrix ceiling (plus, for latency-chained CTAs, their chain: see
+// LaunchReplay::latency_chain), DRAM bytes over DRAM bandwidth (and bytes
+// written over the write ceiling), and L2 bytes over L2 bandwidth, plus a
+// launch overhead.
 #include <cstdint>
 #include <string>
 #include <vector>
