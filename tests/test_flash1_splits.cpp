@@ -187,7 +187,7 @@ TEST_CASE("flash1 --splits: default 1, bad values refused", "[flash1][splits]") 
 
 TEST_CASE("flash1 GPU replay moves the closed form's bytes with the kernel's splits", "[flash1][splits][gpu]") {
   // The replay (kernel_replay.cpp) follows flash1.cu: B_r, B_c from tiling.hpp
-  // (64, 128), S = flash1_splits(B*H, N, d, 132).  Its SRAM <-> L2 bytes are the closed form
+  // ((64 or 128), 256), S = flash1_splits(B*H, N, d, 132).  Its SRAM <-> L2 bytes are the closed form
   // of the same schedule (O, l, m in fp32) plus the final pass (O fp32, l, m
   // read; O and LSE written).
   int tested = 0;

@@ -138,10 +138,16 @@ int main() {
     constexpr KernelTiling t = tiling(KernelKind::flash2, 128, DType::bf16);
     static_assert(t.B_r == 64 && t.B_c == 64 && t.threads == 128 && t.smem_bytes == (64 + 4 * 64) * 128 * 2);
     constexpr KernelTiling f1 = tiling(KernelKind::flash1, 64, DType::f16);
-    static_assert(f1.order == LoopOrder::kv_outer_q_inner && !f1.one_block_per_batch_head && f1.B_c == 128);
-    // flash1 splits: 4 Q blocks per split for d = 64 unless 2 CTAs per SM need more; never more than T_r.
+    static_assert(f1.order == LoopOrder::kv_outer_q_inner && !f1.one_block_per_batch_head && f1.B_r == 64 &&
+                  f1.B_c == 256 && f1.smem_bytes == (2 * 64 + 2 * 256) * 64 * 2 && flash1_ctas_per_sm(64) == 2);
+    constexpr KernelTiling f1w = tiling(KernelKind::flash1, 128, DType::f16);
+    static_assert(f1w.B_r == 128 && f1w.B_c == 256 && f1w.threads == 256 && f1w.smem_bytes == 192 * 1024 &&
+                  flash1_ctas_per_sm(128) == 1 && f1w.B_c % flash1_pass_cols(128) == 0);
+    // flash1 splits: 4 Q blocks per split for d = 64 unless 2 CTAs per SM need more, 2 for d = 128 unless
+    // 1 CTA per SM needs more; never more than T_r.
     static_assert(flash1_splits(16, 16384, 64, 132) == 64 && flash1_splits(256, 1024, 64, 132) == 4);
-    static_assert(flash1_splits(16, 16384, 128, 132) == 128 && flash1_splits(1, 100, 64, 132) == 2);
+    static_assert(flash1_splits(16, 16384, 128, 132) == 64 && flash1_splits(4, 16384, 128, 132) == 64);
+    static_assert(flash1_splits(2, 16384, 128, 132) == 66 && flash1_splits(1, 100, 64, 132) == 2);
     static_assert(flash1_splits(0, 100, 64, 132) == 0 && flash1_splits(1, 100, 96, 132) == 0);
     // snake order: split 1 of 3 takes blocks 1, 4 (= 3 + 3-1-1), 7; 7 of them for T_r = 20
     static_assert(flash1_q_block(1, 3, 0) == 1 && flash1_q_block(1, 3, 1) == 4 && flash1_q_block(0, 3, 1) == 5);

@@ -4,12 +4,13 @@
 // The Q blocks of each (batch, head) are split over S thread blocks (grid
 // (S, heads, batch), S = flash1_splits(batch*heads, N, d, SMs) and the
 // "snake" assignment of Q blocks to splits, both in tiling.hpp).  Thread
-// block s of 4 warps runs the paper's double loop over its Q blocks:
+// block s (8 warps at d = 128, 4 at d = 64) runs the paper's double loop over
+// its Q blocks:
 //
 //   line 2:  O = 0, l = 0, m = -inf in HBM for its rows  (fp32 workspace tensors)
-//   line 5:  for j over ALL K/V blocks (B_c = 128 rows):
+//   line 5:  for j over ALL K/V blocks (B_c = 256 rows):
 //   line 6:    load K_j, V_j into shared memory
-//   line 7:    for i over ITS Q blocks (B_r = 64 rows; warp w owns rows 16w..16w+15):
+//   line 7:    for i over ITS Q blocks (B_r = 128 / 64 rows; warp w owns rows 16w..16w+15):
 //   line 8:      load Q_i, O_i, l_i, m_i from HBM
 //   line 9:      S_ij = scale * Q_i K_j^T                 (tensor cores, in registers)
 //   line 10:     m~ = rowmax(S_ij), P~ = exp(S_ij - m~), l~ = rowsum(P~)
@@ -24,18 +25,31 @@
 // does not add error.  m is stored in the units of S (scaled scores).  Lines
 // 10-12 are computed in the algebraically equal form P = exp(S - m_new).
 //
-// Overlap: while step i computes, cp.async already copies the next Q block
-// into the second Q buffer, and the O_i, l_i, m_i loads of step i are issued
-// before S_ij is computed so that their latency hides behind the mma work.
-// Each warp reads and writes only its own 16 rows of Q, O, l and m, so within
-// a K/V block the warps synchronise only among their own lanes.
+// Registers: one inner step covers its 256 keys in two passes of 128
+// (flash1_pass_cols): lines 9-12 run for the first 128 columns of S_ij, then
+// again for the next 128 with the running max, sum and O_i in registers (the
+// online softmax of lines 10-12 applied to two halves of the block gives the
+// same result as applied to the whole).  O_i, l_i, m_i are still read and
+// written once per (i, j) step, so the fp32 O round trip costs half as many
+// bytes per FLOP as with 128-key blocks, with the registers of a 128-key step.
+//
+// Overlap: while step i computes, cp.async already copies the next step's Q
+// block into the second Q buffer, and the O_i, l_i, m_i loads of step i are
+// issued before S_ij is computed so that their latency hides behind the mma
+// work.  In the last inner step of block j, each pass of K_j, V_j is replaced
+// by the same pass of K_j+1, V_j+1 as soon as every warp is done with it, so
+// the next block's load overlaps the second pass and the O_i write-back.
+// Each warp reads and writes only its own 16 rows of Q, O, l and m, so apart
+// from the K/V hand-over the warps synchronise only among their own lanes.
 //
 // Causal: for block j, Q blocks whose rows are all above the diagonal
 // (i*B_r + B_r - 1 < j*B_c) would be fully masked, so the inner loop starts at
 // the first of its Q blocks that reaches the diagonal (the snake order keeps
 // each split's blocks increasing, and a thread block stops once none of its
-// blocks reaches K/V block j); blocks on the diagonal and the ragged last
-// blocks are masked element by element.
+// blocks reaches K/V block j); a warp skips the compute of a pass whose keys
+// all lie after its rows (its O_i, l_i, m_i are still read and written), and
+// passes on the diagonal and the ragged last blocks are masked element by
+// element.
 #include <cuda_runtime.h>
 
 #include "device_common.cuh"
@@ -44,21 +58,36 @@
 namespace iolab::kernels::detail {
 namespace {
 
+// cp.async.wait_group with a run-time count (at most 4 newer groups may stay
+// in flight; larger counts wait for everything, which is always safe).
+__device__ inline void cp_async_wait_newer(int newer) {
+  switch (newer) {
+    case 1: cp_async_wait<1>(); break;
+    case 2: cp_async_wait<2>(); break;
+    case 3: cp_async_wait<3>(); break;
+    case 4: cp_async_wait<4>(); break;
+    default: cp_async_wait<0>(); break;
+  }
+}
+
 template <typename T, int D>
-__global__ void __launch_bounds__(32 * flash1_warps(D), 2)
+__global__ void __launch_bounds__(32 * flash1_warps(D), flash1_ctas_per_sm(D))
     flash1_fwd_kernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v, T* __restrict__ o,
                       float* __restrict__ lse, float* __restrict__ o_hbm, float* __restrict__ l_hbm,
                       float* __restrict__ m_hbm, int n, float scale, bool causal) {
   constexpr int BR = flash1_block_rows(D);
   constexpr int BC = flash1_block_cols(D);
+  constexpr int PC = flash1_pass_cols(D);  // K/V rows per register pass
+  constexpr int NP = BC / PC;              // passes per inner step
   constexpr int THREADS = 32 * flash1_warps(D);
+  static_assert(BC % PC == 0 && NP <= 4, "a K/V block is 1 to 4 passes");
   constexpr float kLog2e = 1.4426950408889634f;
   constexpr float kLn2 = 0.69314718055994530942f;
   const float scale_log2 = scale * kLog2e;
 
   extern __shared__ __align__(128) unsigned char smem_raw[];
-  T* k_s = reinterpret_cast<T*>(smem_raw);  // [BC x D]
-  T* v_s = k_s + BC * D;                    // [BC x D]
+  T* k_s = reinterpret_cast<T*>(smem_raw);  // [BC x D]: pass p uses rows p*PC .. p*PC+PC-1, its own swizzled tile
+  T* v_s = k_s + BC * D;                    // [BC x D], same
   T* q_s = v_s + BC * D;                    // 2 x [BR x D], warp w uses rows 16w..16w+15 of each
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
@@ -75,7 +104,23 @@ __global__ void __launch_bounds__(32 * flash1_warps(D), 2)
   const int t_r = (n + BR - 1) / BR;
   const int t_c = (n + BC - 1) / BC;
   const int my_blocks = static_cast<int>(flash1_split_q_blocks(split, splits, t_r));
+  if (my_blocks == 0) return;  // (flash1_splits gives every split a Q block; kept for safety)
   auto q_block = [&](int round) { return static_cast<int>(flash1_q_block(split, splits, round)); };
+  // First round >= r whose Q block reaches K/V block j (causal; else r).
+  auto first_round = [&](int j, int r) {
+    if (causal)
+      while (r < my_blocks && q_block(r) * BR + BR - 1 < j * BC) ++r;
+    return r;
+  };
+  auto load_kv_pass = [&](int j, int p) {
+    load_tile_async<PC, D, THREADS>(k_s + p * PC * D, kg, j * BC + p * PC, n, tid);
+    load_tile_async<PC, D, THREADS>(v_s + p * PC * D, vg, j * BC + p * PC, n, tid);
+    cp_async_commit();
+  };
+  auto load_q_rows = [&](int stage, int q_blk) {  // this warp's 16 rows of Q block q_blk
+    load_tile_async<16, D, 32>(q_s + stage * BR * D + warp * 16 * D, qg, q_blk * BR + warp * 16, n, lane);
+    cp_async_commit();
+  };
 
   // Line 2: initialise this split's rows of O, l, m in HBM.
   for (int r = 0; r < my_blocks; ++r) {
@@ -89,114 +134,132 @@ __global__ void __launch_bounds__(32 * flash1_warps(D), 2)
     }
   }
 
-  int r_begin = 0;                 // first round whose Q block reaches K/V block j (causal)
-  for (int j = 0; j < t_c; ++j) {  // line 5
-    const int kv0 = j * BC;
-    if (causal)
-      while (r_begin < my_blocks && q_block(r_begin) * BR + BR - 1 < kv0) ++r_begin;
-    if (r_begin == my_blocks) break;  // none of this split's Q blocks sees K/V block j or later
-    __syncthreads();                  // previous K/V block and Q buffers no longer in use; line 2 visible
+  // cp.async groups, oldest first, as every thread commits them: the Q rows of
+  // the first inner step, then K_0, V_0 one group per pass.  After that each
+  // inner step commits the Q rows of the NEXT inner step (at its start), and
+  // the last inner step of block j commits K_j+1, V_j+1 pass by pass as soon
+  // as every warp is done with that pass of K_j, V_j.
+  int j = 0, r_begin = first_round(0, 0), stage = 0;
+  load_q_rows(0, q_block(r_begin));
+#pragma unroll
+  for (int p = 0; p < NP; ++p) load_kv_pass(0, p);
+  __syncthreads();  // line 2's stores are visible to every warp
 
-    // Line 6: K_j, V_j -> shared memory (all threads), and this warp's rows of
-    // the first Q block of the inner loop -> Q buffer 0, one cp.async group.
-    load_tile_async<BC, D, THREADS>(k_s, kg, kv0, n, tid);
-    load_tile_async<BC, D, THREADS>(v_s, vg, kv0, n, tid);
-    load_tile_async<16, D, 32>(q_s + warp * 16 * D, qg, q_block(r_begin) * BR + warp * 16, n, lane);
-    cp_async_commit();
+  while (true) {  // line 5: K/V block j
+    const int kv0 = j * BC;
+    const int r_next = j + 1 < t_c ? first_round(j + 1, r_begin) : my_blocks;
+    const bool has_next_j = r_next < my_blocks;  // causal: false once no Q block of this split reaches j+1
 
     for (int r = r_begin; r < my_blocks; ++r) {  // line 7
-      const int stage = (r - r_begin) & 1;
+      const bool first = r == r_begin, last = r + 1 == my_blocks;
+      const bool load_next_kv = last && has_next_j;
       const int row0 = q_block(r) * BR + warp * 16;  // this warp's first row
-      T* q_warp = q_s + stage * BR * D + warp * 16 * D;
+      const int next_q = !last ? q_block(r + 1) : has_next_j ? q_block(r_next) : -1;
+
+      __syncwarp();  // this warp's previous step is over: its l, m stores are visible, its other Q buffer is free
 
       // Line 8: O_i, l_i, m_i -> registers (C-fragment layout: rows g, g+8);
-      // issued first, consumed after S_ij.
-      float o_in[D / 8][4], m_old[2], l_old[2];
+      // issued first, consumed after S_ij.  acc holds O_i * pend (per row).
+      float acc[D / 8][4], m_run[2], l_run[2], pend[2];
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int row = row0 + g + 8 * h;
         const bool valid = row < n;
-        m_old[h] = valid ? M[row] : -INFINITY;
-        l_old[h] = valid ? L[row] : 0.0f;
+        m_run[h] = (valid ? M[row] : -INFINITY) * kLog2e;  // log2 units from here on
+        l_run[h] = valid ? L[row] : 0.0f;
+        pend[h] = l_run[h];  // O_i was stored divided by l_i (line 12)
 #pragma unroll
         for (int nd = 0; nd < D / 8; ++nd) {
           const float2 x = valid ? *reinterpret_cast<const float2*>(O + static_cast<int64_t>(row) * D + nd * 8 + 2 * t)
                                  : make_float2(0.0f, 0.0f);
-          o_in[nd][2 * h] = x.x;
-          o_in[nd][2 * h + 1] = x.y;
+          acc[nd][2 * h] = x.x;
+          acc[nd][2 * h + 1] = x.y;
         }
       }
+      if (next_q >= 0) load_q_rows(stage ^ 1, next_q);
+      const int q_pending = next_q >= 0 ? 1 : 0;
 
-      // Prefetch this warp's rows of the next Q block into the other buffer.
-      if (r + 1 < my_blocks) {
-        __syncwarp();  // the other buffer's fragments (step r - 1) were read by every lane
-        load_tile_async<16, D, 32>(q_s + (stage ^ 1) * BR * D + warp * 16 * D, qg, q_block(r + 1) * BR + warp * 16,
-                                   n, lane);
-        cp_async_commit();
-        cp_async_wait<1>();
-      } else {
-        cp_async_wait<0>();
-      }
-      if (r == r_begin) __syncthreads();  // K_j, V_j copied by all threads
-      else __syncwarp();                  // Q_i rows copied by this warp's lanes
-
-      // Line 8: Q_i -> registers.  Line 9: S_ij = Q_i K_j^T (scale applied below, in log2 units).
       uint32_t qf[D / 16][4];
-      load_a_fragments<D>(qf, q_warp, 0, lane);
-      float s[BC / 8][4];
-      qk_tile<BC, D, T>(s, qf, k_s, lane);
-      if (kv0 + BC > n || (causal && kv0 + BC - 1 > row0)) apply_mask<BC>(s, row0, kv0, n, causal, lane);
-
-      // Lines 10-11.
-      float m_new[2], l_new[2], acc[D / 8][4];
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const float m_prev = m_old[h] * kLog2e;  // log2 units from here on
-        float mt = -INFINITY;
-#pragma unroll
-        for (int nt = 0; nt < BC / 8; ++nt) mt = fmaxf(mt, fmaxf(s[nt][2 * h], s[nt][2 * h + 1]));
-        mt = quad_max(mt) * scale_log2;  // m~_ij
-        m_new[h] = fmaxf(m_prev, mt);
-        const float base = m_new[h] == -INFINITY ? 0.0f : m_new[h];
-        float lt = 0.0f;
-#pragma unroll
-        for (int nt = 0; nt < BC / 8; ++nt) {
-#pragma unroll
-          for (int e = 2 * h; e < 2 * h + 2; ++e) {
-            s[nt][e] = exp2f(fmaf(s[nt][e], scale_log2, -base));  // e^(m~ - m_new) P~
-            lt += s[nt][e];
-          }
+      for (int p = 0; p < NP; ++p) {
+        if (first) {
+          // K_j, V_j pass p (and, for p = 0, Q_i) complete for this thread;
+          // newer groups: K/V passes p+1.., the next Q rows, K/V j+1 passes < p.
+          cp_async_wait_newer(NP - 1 - p + q_pending + (load_next_kv ? p : 0));
+          __syncthreads();  // ... and for every thread
+        } else if (p == 0) {
+          cp_async_wait_newer(q_pending);  // Q_i rows copied by this lane
+          __syncwarp();                    // ... and by every lane of this warp
         }
-        // Un-normalise the stored O_i (divided by l_i, line 12) and rescale:
-        // diag(l_i) e^(m_i - m_new) O_i.
-        const float alpha = exp2f(m_prev - base);  // e^(m_i - m_new)
-        l_new[h] = alpha * l_old[h] + quad_sum(lt);
-        const float c = alpha * l_old[h];
+        // Line 8: Q_i -> registers.
+        if (p == 0) load_a_fragments<D>(qf, q_s + stage * BR * D + warp * 16 * D, 0, lane);
+
+        const int kvp = kv0 + p * PC;
+        // Causal: keys kvp.. all lie after this warp's last row -> P = 0, nothing to add.
+        if (kvp < n && !(causal && kvp > row0 + 15)) {
+          // Line 9: S_ij (this pass's PC columns) = Q_i K_j^T; scale applied below, in log2 units.
+          float s[PC / 8][4];
+          qk_tile<PC, D, T>(s, qf, k_s + p * PC * D, lane);
+          if (kvp + PC > n || (causal && kvp + PC - 1 > row0)) apply_mask<PC>(s, row0, kvp, n, causal, lane);
+          // Lines 10-11 (one pass at a time: the running max and sum absorb each pass).
 #pragma unroll
-        for (int nd = 0; nd < D / 8; ++nd) {
-          acc[nd][2 * h] = o_in[nd][2 * h] * c;
-          acc[nd][2 * h + 1] = o_in[nd][2 * h + 1] * c;
+          for (int h = 0; h < 2; ++h) {
+            float mt = -INFINITY;
+#pragma unroll
+            for (int nt = 0; nt < PC / 8; ++nt) mt = fmaxf(mt, fmaxf(s[nt][2 * h], s[nt][2 * h + 1]));
+            mt = quad_max(mt) * scale_log2;  // m~
+            const float m_new = fmaxf(m_run[h], mt);
+            const float base = m_new == -INFINITY ? 0.0f : m_new;
+            float lt = 0.0f;
+#pragma unroll
+            for (int nt = 0; nt < PC / 8; ++nt) {
+#pragma unroll
+              for (int e = 2 * h; e < 2 * h + 2; ++e) {
+                s[nt][e] = exp2f(fmaf(s[nt][e], scale_log2, -base));  // e^(m~ - m_new) P~
+                lt += s[nt][e];
+              }
+            }
+            const float alpha = exp2f(m_run[h] - base);  // e^(m_old - m_new)
+            l_run[h] = alpha * l_run[h] + quad_sum(lt);
+            m_run[h] = m_new;
+            // diag(l_i) e^(m_i - m_new) O_i: rescale the running sum.
+            const float c = alpha * pend[h];
+            pend[h] = 1.0f;
+#pragma unroll
+            for (int nd = 0; nd < D / 8; ++nd) {
+              acc[nd][2 * h] *= c;
+              acc[nd][2 * h + 1] *= c;
+            }
+          }
+          // Line 12: + P~ V_j (this pass's rows of V_j).
+          pv_tile<PC, D, T>(acc, s, v_s + p * PC * D, lane);
+        }
+        if (load_next_kv) {
+          __syncthreads();  // every warp is done with pass p of K_j, V_j
+          load_kv_pass(j + 1, p);
         }
       }
 
-      // Line 12: add P V_j, normalise by l_new, write O_i back.
-      pv_tile<BC, D, T>(acc, s, v_s, lane);
+      // Line 12: normalise by l_new, write O_i back.  Line 13: l_i, m_i.
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int row = row0 + g + 8 * h;
         if (row >= n) continue;
-        const float inv = l_new[h] > 0.0f ? 1.0f / l_new[h] : 0.0f;
+        const float f = l_run[h] > 0.0f ? pend[h] / l_run[h] : 0.0f;
 #pragma unroll
         for (int nd = 0; nd < D / 8; ++nd)
           *reinterpret_cast<float2*>(O + static_cast<int64_t>(row) * D + nd * 8 + 2 * t) =
-              make_float2(acc[nd][2 * h] * inv, acc[nd][2 * h + 1] * inv);
-        // Line 13.
+              make_float2(acc[nd][2 * h] * f, acc[nd][2 * h + 1] * f);
         if (t == 0) {
-          L[row] = l_new[h];
-          M[row] = m_new[h] * kLn2;
+          L[row] = l_run[h];
+          M[row] = m_run[h] * kLn2;
         }
       }
+      stage ^= 1;
     }
+    if (!has_next_j) break;
+    ++j;
+    r_begin = r_next;
   }
   __syncthreads();  // every warp's last O, l, m stores are visible to the whole thread block
 
@@ -220,6 +283,7 @@ __global__ void __launch_bounds__(32 * flash1_warps(D), 2)
 template <typename T, int D>
 Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   constexpr int smem = flash1_smem_bytes(D);
+  static_assert(smem <= 227 * 1024, "flash1: shared memory exceeds the 227 KiB a thread block can have");
   auto kernel = flash1_fwd_kernel<T, D>;
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (err != cudaSuccess) return Status::error(std::string("flash1: cudaFuncSetAttribute: ") + cudaGetErrorString(err));

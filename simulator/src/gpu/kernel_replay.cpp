@@ -118,7 +118,8 @@ KernelReplay replay_kernel(const KernelShape& s) {
     LaunchReplay L;
     L.name = "flash1_fwd";
     L.ctas = S * BH;
-    // flash1.cu: __launch_bounds__(128, 2); 255 (d = 128) and 210 (d = 64) registers per thread allow 2 CTAs.
+    // flash1.cu: __launch_bounds__(threads, flash1_ctas_per_sm(d)): 1 CTA of 256 threads per SM at d = 128
+    // (192 KiB of shared memory), 2 of 128 threads at d = 64 (80 KiB each); the shared-memory bound gives the same.
     L.ctas_per_sm = static_cast<std::uint32_t>(std::min<u64>(ctas_per_sm_for(t, 8), 2));
     for (double f : split_flops) L.flops += f;
     L.flops *= static_cast<double>(BH);

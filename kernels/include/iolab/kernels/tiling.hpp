@@ -108,8 +108,13 @@ constexpr int flash2_smem_bytes(int d) {
 // split over S thread blocks (grid (S, heads, batch), S = flash1_splits below).
 // Each thread block runs the outer loop over ALL K/V blocks j (so K and V are
 // read S times per head) and, for each j, the inner loop over ITS Q blocks.
-// 4 warps x 16 rows = B_r = 64; B_c = 128.  Shared memory: one K block, one V
-// block and two Q blocks (Q_i+1 is prefetched with cp.async while Q_i is used).
+// Warps of 16 Q rows: B_r = 128 (8 warps) at d = 128, 64 (4 warps) at d = 64;
+// B_c = 256.  An inner step covers its K/V block in register passes of 128
+// K/V rows (S tile, online softmax update, PV per pass), so O_i, l_i, m_i are
+// read and written once per 256 keys with the registers of a 128-key step.
+// Shared memory: one K block, one V block and two Q blocks (Q_i+1 is
+// prefetched with cp.async while Q_i is used): 192 KiB at d = 128 (one thread
+// block per SM), 80 KiB at d = 64 (two).
 // O (fp32, [batch, heads, N, d]), l and m (fp32, [batch, heads, N]) live in an
 // HBM workspace and are read and written on every inner step.
 //
@@ -120,23 +125,30 @@ constexpr int flash2_smem_bytes(int d) {
 // contiguous ranges would give the last split ~2x the average and plain round
 // robin (rS + s in every round) a spread of S-1 blocks per round.
 // ---------------------------------------------------------------------------
-constexpr int flash1_warps(int /*d*/) { return 4; }
+constexpr int flash1_warps(int d) { return d == 128 ? 8 : 4; }
 constexpr int flash1_block_rows(int d) { return 16 * flash1_warps(d); }
-constexpr int flash1_block_cols(int /*d*/) { return 128; }
+constexpr int flash1_block_cols(int /*d*/) { return 256; }
+// K/V rows per register pass; B_c is a multiple of it.
+constexpr int flash1_pass_cols(int /*d*/) { return 128; }
 constexpr int flash1_q_stages(int /*d*/) { return 2; }
 constexpr int flash1_smem_bytes(int d) {
   return (flash1_q_stages(d) * flash1_block_rows(d) + 2 * flash1_block_cols(d)) * d * 2;
 }
-// Target number of Q blocks per thread block: 64 KiB of fp32 O rows per
-// thread block (4 x 64 rows x 64 for d = 64, 2 x 64 rows x 128 for d = 128),
-// so that the O rows of all resident thread blocks (2-3 per SM) stay far
-// below the L2 size between two visits of the same O_i.
+// Thread blocks resident per SM (the kernel's __launch_bounds__ minimum): 2
+// when two thread blocks' shared memory fits in the 228 KiB of an SM (1 KiB
+// of it reserved per thread block), else 1.
+constexpr int flash1_ctas_per_sm(int d) { return 2 * (flash1_smem_bytes(d) + 1024) <= 228 * 1024 ? 2 : 1; }
+// Target number of Q blocks per thread block: 4 x 64 rows at d = 64 (64 KiB
+// of fp32 O rows, two thread blocks per SM), 2 x 128 rows at d = 128 (128
+// KiB, one per SM), so that the O rows of all resident thread blocks (16.5
+// MiB on 132 SMs) stay far below the L2 size between two visits of the same O_i.
 constexpr int flash1_q_blocks_per_split(int d) { return d <= 64 ? 4 : 2; }
 // Thread blocks per SM the split count aims for at least (fills the GPU).
-constexpr int flash1_min_blocks_per_sm() { return 2; }
+constexpr int flash1_min_blocks_per_sm(int d) { return flash1_ctas_per_sm(d); }
 // Number of splits S of the Q blocks of one (batch, head):
-//   S = max(ceil(T_r / q), ceil(2 * SMs / (batch*heads))), clamped to [1, T_r],
-// with T_r = ceil(N / B_r) and q = flash1_q_blocks_per_split(d).  Every split
+//   S = max(ceil(T_r / q), ceil(c * SMs / (batch*heads))), clamped to [1, T_r],
+// with T_r = ceil(N / B_r), q = flash1_q_blocks_per_split(d) and
+// c = flash1_min_blocks_per_sm(d).  Every split
 // gets at least one Q block.  Returns 0 for invalid arguments (batch_heads,
 // n or sm_count < 1, or d not 64/128).
 constexpr std::int64_t flash1_splits(std::int64_t batch_heads, std::int64_t n, int d, int sm_count) {
@@ -144,7 +156,7 @@ constexpr std::int64_t flash1_splits(std::int64_t batch_heads, std::int64_t n, i
   const std::int64_t t_r = (n + flash1_block_rows(d) - 1) / flash1_block_rows(d);
   const std::int64_t q = flash1_q_blocks_per_split(d);
   const std::int64_t by_rows = (t_r + q - 1) / q;
-  const std::int64_t fill = (std::int64_t{flash1_min_blocks_per_sm()} * sm_count + batch_heads - 1) / batch_heads;
+  const std::int64_t fill = (std::int64_t{flash1_min_blocks_per_sm(d)} * sm_count + batch_heads - 1) / batch_heads;
   const std::int64_t s = by_rows > fill ? by_rows : fill;
   return s < t_r ? s : t_r;
 }
