@@ -22,6 +22,7 @@
 
 #include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
+#include "bench_options.hpp"
 #include "event_timing.hpp"
 #include "iolab/kernels/attention.hpp"
 
@@ -30,35 +31,20 @@ using iolab::kernels::bench::csv_escape;
 using iolab::kernels::bench::Timing;
 
 int main(int argc, char** argv) {
-  std::string csv_path = "bench_kernels.csv", gpu, driver = "unknown", date;
+  bench::Options opt;
+  opt.csv = "bench_kernels.csv";
   std::string kernels_arg = "standard,flash1,flash2,flash2_hopper";
-  DType dtype = DType::f16;
-  double target_ms = 600;
-  int n_max = 16384;
-  for (int a = 1; a + 1 < argc; a += 2) {
-    const std::string k = argv[a], v = argv[a + 1];
-    if (k == "--csv") csv_path = v;
-    else if (k == "--gpu") gpu = v;
-    else if (k == "--driver") driver = v;
-    else if (k == "--date") date = v;
-    else if (k == "--kernels") kernels_arg = v;
-    else if (k == "--dtype") dtype = v == "bf16" ? DType::bf16 : DType::f16;
-    else if (k == "--target-ms") target_ms = std::atof(v.c_str());
-    else if (k == "--n-max") n_max = std::atoi(v.c_str());
-    else {
-      std::fprintf(stderr, "unknown option %s\n", k.c_str());
-      return 2;
-    }
-  }
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no CUDA GPU available\n");
-    return 77;
-  }
-  cudaDeviceProp prop{};
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
-  if (gpu.empty()) gpu = prop.name;
-  if (date.empty()) date = bench::utc_date();
+  if (int rc = bench::parse_options("attention_bench", argc, argv, opt, [&](const std::string& k, const std::string& v) {
+        if (k != "--kernels") return false;
+        kernels_arg = v;
+        return true;
+      }))
+    return rc;
+  if (int rc = bench::open_device(opt)) return rc;
+  const std::string &csv_path = opt.csv, &gpu = opt.gpu, &driver = opt.driver, &date = opt.date;
+  const DType dtype = opt.dtype;
+  const double target_ms = opt.target_ms;
+  const int n_max = opt.n_max;
   std::vector<KernelKind> kernels;
   for (std::size_t pos = 0; pos <= kernels_arg.size();) {
     const std::size_t comma = std::min(kernels_arg.find(',', pos), kernels_arg.size());

@@ -25,6 +25,7 @@
 
 #include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
+#include "bench_options.hpp"
 #include "event_timing.hpp"
 #include "iolab/kernels/attention.hpp"
 #include "iolab/kernels/attention_backward.hpp"
@@ -35,45 +36,23 @@ using iolab::kernels::bench::Timing;
 using iolab::kernels::bench::time_launches;
 
 int main(int argc, char** argv) {
-  std::string csv_path = "bench_backward.csv", gpu, driver = "unknown", date, passes = "bwd,fwdbwd";
-  DType dtype = DType::f16;
-  double target_ms = 600;
-  int n_max = 16384;
+  bench::Options opt;
+  opt.csv = "bench_backward.csv";
+  std::string passes = "bwd,fwdbwd";
   bool with_det = false;
-  for (int a = 1; a < argc; a += 2) {
-    const std::string k = argv[a];
-    if (a + 1 >= argc) {
-      std::fprintf(stderr, "option %s needs a value\n", k.c_str());
-      return 2;
-    }
-    const std::string v = argv[a + 1];
-    if (k == "--csv") csv_path = v;
-    else if (k == "--gpu") gpu = v;
-    else if (k == "--driver") driver = v;
-    else if (k == "--date") date = v;
-    else if (k == "--dtype" && (v == "fp16" || v == "bf16")) dtype = v == "bf16" ? DType::bf16 : DType::f16;
-    else if (k == "--target-ms") target_ms = std::atof(v.c_str());
-    else if (k == "--n-max") n_max = std::atoi(v.c_str());
-    else if (k == "--deterministic") with_det = v == "1";
-    else if (k == "--passes") passes = v;
-    else {
-      std::fprintf(stderr, "unknown option or value: %s %s\n", k.c_str(), v.c_str());
-      return 2;
-    }
-  }
-  if (n_max < 512 || target_ms <= 0) {
-    std::fprintf(stderr, "--n-max must be >= 512 and --target-ms > 0\n");
-    return 2;
-  }
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no CUDA GPU available\n");
-    return 77;
-  }
-  cudaDeviceProp prop{};
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
-  if (gpu.empty()) gpu = prop.name;
-  if (date.empty()) date = bench::utc_date();
+  if (int rc = bench::parse_options("attention_bench_backward", argc, argv, opt,
+                                    [&](const std::string& k, const std::string& v) {
+                                      if (k == "--deterministic") with_det = v == "1";
+                                      else if (k == "--passes") passes = v;
+                                      else return false;
+                                      return true;
+                                    }))
+    return rc;
+  if (int rc = bench::open_device(opt)) return rc;
+  const std::string &csv_path = opt.csv, &gpu = opt.gpu, &driver = opt.driver, &date = opt.date;
+  const DType dtype = opt.dtype;
+  const double target_ms = opt.target_ms;
+  const int n_max = opt.n_max;
   const bool do_bwd = passes.find("bwd") != std::string::npos &&
                       (passes.find("bwd") == 0 || passes.find(",bwd") != std::string::npos);
   const bool do_fwdbwd = passes.find("fwdbwd") != std::string::npos;

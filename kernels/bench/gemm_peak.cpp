@@ -25,6 +25,7 @@
 
 #include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
+#include "bench_options.hpp"
 #include "event_timing.hpp"
 
 namespace {
@@ -39,38 +40,19 @@ void check(cublasStatus_t s, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string csv_path, gpu, date, dtype_s = "fp16";
-  double target_ms = 300;
-  for (int a = 1; a < argc; a += 2) {
-    const std::string k = argv[a];
-    if (a + 1 >= argc) {
-      std::fprintf(stderr, "gemm_peak: option %s needs a value\n", k.c_str());
-      return 2;
-    }
-    const std::string v = argv[a + 1];
-    if (k == "--csv") csv_path = v;
-    else if (k == "--gpu") gpu = v;
-    else if (k == "--date") date = v;
-    else if (k == "--dtype") dtype_s = v;
-    else if (k == "--target-ms") target_ms = std::atof(v.c_str());
-    else {
-      std::fprintf(stderr, "gemm_peak: unknown option %s\n", k.c_str());
-      return 2;
-    }
-  }
-  if (csv_path.empty() || (dtype_s != "fp16" && dtype_s != "bf16") || !(target_ms > 0)) {
+  iolab::kernels::bench::Options opt;
+  opt.target_ms = 300;
+  if (int rc = iolab::kernels::bench::parse_options("gemm_peak", argc, argv, opt,
+                                                    [](const std::string&, const std::string&) { return false; }))
+    return rc;
+  if (opt.csv.empty()) {
     std::fprintf(stderr, "usage: gemm_peak --csv FILE [--gpu NAME] [--date DATE] [--dtype fp16|bf16] [--target-ms MS>0]\n");
     return 2;
   }
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no CUDA GPU available\n");
-    return 77;
-  }
-  cudaDeviceProp prop{};
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
-  if (gpu.empty()) gpu = prop.name;
-  if (date.empty()) date = iolab::kernels::bench::utc_date();
+  if (int rc = iolab::kernels::bench::open_device(opt)) return rc;
+  const std::string &csv_path = opt.csv, &gpu = opt.gpu, &date = opt.date;
+  const std::string dtype_s = opt.dtype == iolab::kernels::DType::bf16 ? "bf16" : "fp16";
+  const double target_ms = opt.target_ms;
   const bool bf16 = dtype_s == "bf16";
   const cudaDataType_t type = bf16 ? CUDA_R_16BF : CUDA_R_16F;
 
