@@ -426,15 +426,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no CUDA GPU available (%s)\n",
-                err != cudaSuccess ? cudaGetErrorString(err) : "cudaGetDeviceCount returned 0");
-    return 77;
-  }
   cudaDeviceProp prop{};
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
+  if (int rc = open_gpu_or_skip(prop)) return rc;
   std::printf("device: %s (sm_%d%d), mode %s, seed %llu\n", prop.name, prop.major, prop.minor,
               full ? "full" : "small", static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
