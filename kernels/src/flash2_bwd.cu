@@ -19,7 +19,8 @@
 //       never stored), dV_w += P^T dO_i, dP^T = V_w dO_i^T,
 //       dS^T = P^T * (dP^T - Delta), dK_w += dS^T Q_i,
 //     all on tensor cores (mma.sync m16n8k16, fp32 accumulation; P^T and dS^T
-//     are rounded to the input dtype once and kept as packed mma A fragments).
+//     (the latter from the fp32 P^T) are rounded to the input dtype once and
+//     kept as packed mma A fragments).
 //     dK (times scale) and dV are written once at the end.  Atomic mode: dS^T
 //     goes to shared memory (double-buffered, so that each Q block step needs
 //     a single block barrier, which also publishes the next Q block) and,
@@ -197,15 +198,10 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
       p[nt][3] = exp2f(fmaf(p[nt][3], scale_log2, -l1));
     }
 
-    // P^T rounded to the input dtype, packed as mma A fragments (it is the A
-    // operand of dV += P^T dO, and the factor of dS^T below).
-    uint32_t pa[BR / 16][4];
-    pack_a_fragments<BR, T>(pa, p);
-
-    // dV_w += P^T dO_i.
-    gemm_ab_packed<BR, D, T>(dv_acc, pa, do_s, lane);
-
-    // dP^T = V_w dO_i^T; dS^T = P^T * (dP^T - Delta), rounded and packed.
+    // dP^T = V_w dO_i^T, then dS^T = P^T * (dP^T - Delta) from the fp32 P^T,
+    // rounded once to the input dtype (rounding P^T first and then the
+    // product doubles the rounding error of dS: in bf16 that pushed dK's
+    // largest error past twice the plain unfused one on small shapes).
     uint32_t dsa[BR / 16][4];
     {
       float dp[BR / 8][4];
@@ -214,13 +210,17 @@ __global__ void __launch_bounds__(32 * flash2_bwd_warps(D), flash2_bwd_ctas_per_
       for (int nt = 0; nt < BR / 8; ++nt) {
         const float2 dl = *reinterpret_cast<const float2*>(dl_s + nt * 8 + 2 * t);
 #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          const float2 pr = MmaType<T>::unpack(pa[nt / 2][(nt & 1) * 2 + r]);
+        for (int r = 0; r < 2; ++r)
           dsa[nt / 2][(nt & 1) * 2 + r] =
-              MmaType<T>::pack(pr.x * (dp[nt][2 * r] - dl.x), pr.y * (dp[nt][2 * r + 1] - dl.y));
-        }
+              MmaType<T>::pack(p[nt][2 * r] * (dp[nt][2 * r] - dl.x), p[nt][2 * r + 1] * (dp[nt][2 * r + 1] - dl.y));
       }
     }
+
+    // P^T rounded to the input dtype, packed as mma A fragments (the A
+    // operand of dV += P^T dO); dV_w += P^T dO_i.
+    uint32_t pa[BR / 16][4];
+    pack_a_fragments<BR, T>(pa, p);
+    gemm_ab_packed<BR, D, T>(dv_acc, pa, do_s, lane);
 
     // dK_w += dS^T Q_i.
     gemm_ab_packed<BR, D, T>(dk_acc, dsa, q_s, lane);
