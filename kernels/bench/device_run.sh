@@ -156,14 +156,17 @@ if has sass; then
   # Matrix instructions per kernel in the SASS of the sm_90a build (HGMMA = wgmma,
   # HMMA = mma.sync), plus local-memory traffic (LDL/STL: spills or indexed arrays).
   echo "== sass"
-  cuobjdump -sass -arch sm_90a "$BUILD/kernels/attention_bench" 2>/dev/null | awk '
+  # attention_bench links the forward kernels, attention_bench_backward the
+  # backward ones (and the forward again: counted per program, then deduplicated).
+  for prog in attention_bench attention_bench_backward; do
+    cuobjdump -sass -arch sm_90a "$BUILD/kernels/$prog" 2>/dev/null | awk '
     /Function :/ { fn = $3; next }
     fn != "" { for (i = 1; i <= NF; ++i) { op = $i; sub(/\..*/, "", op); sub(/;$/, "", op)
                  if (op == "HGMMA" || op == "HMMA" || op == "LDL" || op == "STL" || op == "MUFU") cnt[fn, op]++ } }
-    END { for (k in cnt) { split(k, a, SUBSEP); printf "%s %s %d\n", a[1], a[2], cnt[k] } }' |
-    { command -v c++filt >/dev/null && c++filt || cat; } |
+    END { for (k in cnt) { split(k, a, SUBSEP); printf "%s %s %d\n", a[1], a[2], cnt[k] } }'
+  done | { command -v c++filt >/dev/null && c++filt || cat; } |
     sed -e 's/iolab::kernels::detail:://g' -e 's/(anonymous namespace):://g' -e 's/([^)]*)//' |
-    sort >"$OUT/sass_summary.txt" || true
+    sort -u >"$OUT/sass_summary.txt" || true
   grep -E "flash|bwd|softmax" "$OUT/sass_summary.txt" | head -80
 fi
 echo "== done, overall=$overall"
