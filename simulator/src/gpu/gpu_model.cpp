@@ -117,6 +117,14 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
       if (launch.latency_chain)
         *it += (spec.cta_chain_latency_s + static_cast<double>(cta_bytes[c]) / spec.cta_stream_bytes_per_s) /
                launch.ctas_per_sm;
+      // Serial steps: latency and L2 round trip of each dependent step, not overlapped with the CTA's
+      // own compute; the SM's other resident CTAs compute meanwhile (hence / ctas_per_sm).
+      if (launch.serial) {
+        const auto st = launch.serial(c);
+        *it += (spec.serial_cta_latency_s + st.steps * spec.serial_step_latency_s +
+                st.bytes / (spec.l2_bytes_per_s / spec.sms)) /
+               launch.ctas_per_sm;
+      }
     }
     const double t_compute = *std::max_element(sm_time.begin(), sm_time.end());
     // DRAM: bytes over the copy ceiling, and no faster than the writes' own ceiling.
@@ -124,7 +132,7 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
                                    static_cast<double>(lp.dram_write_bytes) / spec.dram_write_bytes_per_s);
     const double t_l2 = static_cast<double>(lp.sram_read_bytes + lp.sram_write_bytes) / spec.l2_bytes_per_s;
     const double body = std::max({t_compute, t_dram, t_l2});
-    lp.bound_by = body == t_compute && t_compute > 0 ? (launch.latency_chain ? "latency" : "compute")
+    lp.bound_by = body == t_compute && t_compute > 0 ? (launch.latency_chain || launch.serial ? "latency" : "compute")
                   : body == t_dram                       ? "dram"
                                                          : "l2";
     lp.time_s = body + spec.launch_overhead_s;

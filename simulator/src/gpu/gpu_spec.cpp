@@ -22,10 +22,18 @@ const GpuSpec& gpu_spec(std::string_view name) {
   // ncu_duration_ns - 4 us of the 10 non-causal H200 configurations with N <= 4096 (ncu_launches.csv, launch 1;
   // bytes per CTA as the model replays them); within 3 % of those but +24 % at N = 512. The H100, with the
   // same SMs, measures the same latency-bound times (N <= 2048 within 2 % of the H200's), so the same figures.
-  static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6,
+  //
+  // Serial steps (flash1): per thread block, 5.17 us + 0.80 us per dependent (i, j) step, on top of the
+  // step's round-trip bytes (Q_i, O_i, l_i, m_i in, O_i, l_i, m_i out) at the SM's share of the L2 bandwidth
+  // and of the compute. Least squares (relative) of ncu_duration_ns - 4 us - compute - bytes term over the 20
+  // flash1 configurations of analysis/measurements/h200_2026-11-21/ncu_launches.csv (within 7 % of each);
+  // the H100's flash1 durations (same SMs and clocks) are within 9 % with the same figures. With both
+  // per-step terms left free the fit gives 0.71 us and 81 GB/s per SM (10.7 TB/s over 132 SMs), i.e. the
+  // round trip runs at about the L2 bandwidth, which the model therefore uses instead of a fitted rate.
+  static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H100 copy 3.0 TB/s, bf16 GEMM 798 TFLOP/s, 132 SMs, 50 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s), Sec. 3.1 (3.9 TFLOP/s exp)"};
-  static const GpuSpec h200{"h200", 132, 60ull << 20, 30ull << 20, 228ull << 10, 4.3e12, 3.3e12, 3.08e-6, 2.77e9, 12e12, 370e12, 788e12, 3.9e12, 4e-6,
+  static const GpuSpec h200{"h200", 132, 60ull << 20, 30ull << 20, 228ull << 10, 4.3e12, 3.3e12, 3.08e-6, 2.77e9, 12e12, 370e12, 788e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H200 copy 4.3 TB/s, bf16 GEMM 788 TFLOP/s, 132 SMs, 60 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s on H100), Sec. 3.1 (3.9 TFLOP/s exp)"};
   if (name == "h100") return h100;

@@ -111,10 +111,19 @@ KernelReplay replay_kernel(const KernelShape& s) {
     };
     auto visits = [=](u64 i, u64 j0) { return !causal || i * BR + std::min(BR, N - i * BR) - 1 >= j0; };
     std::vector<double> split_flops(static_cast<std::size_t>(S), 0.0);
-    for (u64 x = 0; x < S; ++x)
-      for (u64 i : blocks_of(x))
-        for (u64 j0 = 0; j0 < N && visits(i, j0); j0 += BC)
-          split_flops[x] += 4.0 * static_cast<double>(std::min(BR, N - i * BR) * std::min(BC, N - j0) * d);
+    std::vector<LaunchReplay::SerialSteps> split_serial(static_cast<std::size_t>(S));
+    for (u64 x = 0; x < S; ++x) {
+      const std::vector<u64> mine = blocks_of(x);
+      for (u64 j0 = 0; j0 < N && visits(mine.back(), j0); j0 += BC)
+        for (u64 i : mine) {
+          if (!visits(i, j0)) continue;
+          const u64 rows_i = std::min(BR, N - i * BR);
+          split_flops[x] += 4.0 * static_cast<double>(rows_i * std::min(BC, N - j0) * d);
+          // One dependent step: Q_i, O_i, l_i, m_i loaded, O_i, l_i, m_i stored (fp32).
+          split_serial[x].steps += 1;
+          split_serial[x].bytes += static_cast<double>(rows_i * (row + 2 * row32 + 4 * 4));
+        }
+    }
     LaunchReplay L;
     L.name = "flash1_fwd";
     L.ctas = S * BH;
@@ -127,6 +136,9 @@ KernelReplay replay_kernel(const KernelShape& s) {
       const double f = split_flops[static_cast<std::size_t>(cta % S)];
       return std::pair{f, f / (4.0 * static_cast<double>(d))};
     };
+    // Every inner step waits on its O_i, l_i, m_i (loaded from the L2, stored again at its end): the
+    // measured runtime is compute + these round trips + a fixed latency per thread block (gpu_spec.cpp).
+    L.serial = [=](u64 cta) { return split_serial[static_cast<std::size_t>(cta % S)]; };
     L.program = [=](u64 cta, std::vector<TileTransfer>& out) {
       const u64 x = cta % S, base = (cta / S) * N;  // blockIdx.x = split fastest, then head, then batch
       const std::vector<u64> mine = blocks_of(x);

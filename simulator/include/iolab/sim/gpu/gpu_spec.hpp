@@ -28,6 +28,11 @@ struct GpuSpec {
   double cublas_flops = 0;         ///< fp16 GEMM throughput of cuBLAS (wgmma) on large products
   double sfu_exps_per_s = 0;       ///< exponentials per second (special-function units), whole GPU
   double launch_overhead_s = 0;    ///< per kernel launch
+  /// Serial steps (LaunchReplay::serial): each dependent step of a CTA costs this latency, plus its
+  /// round-trip bytes at the SM's share of the L2 bandwidth (l2_bytes_per_s / sms) ...
+  double serial_step_latency_s = 0;
+  /// ... and each such CTA this fixed latency (prologue and epilogue: first loads, final pass).
+  double serial_cta_latency_s = 0;
   std::string source;
 };
 

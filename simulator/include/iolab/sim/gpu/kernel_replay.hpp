@@ -63,6 +63,15 @@ struct LaunchReplay {
   /// over its data), so that the SM cannot overlap them beyond its resident CTAs: the GPU model adds
   /// a latency chain per CTA (GpuSpec::cta_chain_latency_s, cta_stream_bytes_per_s).
   bool latency_chain = false;
+  /// Dependent steps of a CTA whose every step waits on a round trip through the L2 (flash1: O_i, l_i,
+  /// m_i loaded, updated and stored again at every (i, j) step, the next step of the same rows only
+  /// after that): `steps` of them moving `bytes` (loads + stores of the step-dependent data) in all.
+  /// The GPU model adds, per CTA, GpuSpec::serial_cta_latency_s + steps x serial_step_latency_s +
+  /// bytes / (l2_bytes_per_s / sms), shared by the SM's resident CTAs. Empty: no serial steps.
+  struct SerialSteps {
+    double steps = 0, bytes = 0;
+  };
+  std::function<SerialSteps(std::uint64_t cta)> serial;
   /// Work of CTA `cta`: FLOPs of its matrix products and exponentials it evaluates.
   std::function<std::pair<double, double>(std::uint64_t cta)> work;
   /// Appends CTA `cta`'s transfers (in dispatch order index) to `out`.
