@@ -102,6 +102,12 @@ for (mode, g, kind), q in sorted(worst.items()):
     print(f"  {mode:13s} {g} {kind:7s} worst error / tolerance {q:.3f}")
 PY
   [[ $rc -eq 0 ]] || note_fail "attention_verify_backward --full rc=$rc"
+  # Regression seeds (see kernels/CMakeLists.txt: kernels_verify_backward_seed_*).
+  for seed in 1279148540 601959514; do
+    "$BUILD/kernels/attention_verify_backward" --small --seed "$seed" >"$TMPD/seed_$seed.txt" 2>&1 &&
+      echo "verify_backward --small --seed $seed: passed" ||
+      { note_fail "verify_backward --small --seed $seed failed"; grep "^FAIL" "$TMPD/seed_$seed.txt" | head; }
+  done
 fi
 
 if has sanitize; then
