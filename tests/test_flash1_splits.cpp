@@ -211,7 +211,9 @@ TEST_CASE("flash1 GPU replay moves the closed form's bytes with the kernel's spl
           const std::uint64_t reads = 2 * (at("Q").reads + at("K").reads + at("V").reads) +
                                       4 * (at("O").reads + at("l").reads + at("m").reads) + n * (4 * dd + 8);
           const std::uint64_t writes = 4 * (at("O").writes + at("l").writes + at("m").writes) + n * (2 * dd + 4);
-          const auto p = gpu::predict({"flash1", B, H, N, d, causal, 2}, gpu::gpu_spec("h200"));
+          gpu::ModelOptions schedule_only;  // no L1: every transfer of the schedule crosses to the L2
+          schedule_only.l1 = false;
+          const auto p = gpu::predict({"flash1", B, H, N, d, causal, 2}, gpu::gpu_spec("h200"), schedule_only);
           INFO("N=" << N << " d=" << d << " causal=" << causal << " B=" << B << " H=" << H << " S=" << S);
           REQUIRE(p.launches.size() == 1);
           CHECK(p.sram_read_bytes == BH * reads);

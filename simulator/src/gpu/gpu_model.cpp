@@ -1,7 +1,9 @@
 #include "iolab/sim/gpu/gpu_model.hpp"
 
 #include <algorithm>
+#include <list>
 #include <memory>
+#include <unordered_map>
 
 #include "iolab/sim/cache/cache_model.hpp"
 #include "iolab/sim/errors.hpp"
@@ -27,6 +29,45 @@ struct Streamer {
       }
     }
   }
+};
+
+// An SM's L1 for plain global loads and stores: fully associative LRU over 128-byte lines with 32-byte
+// sectors. A load hits when the line holds every requested sector; otherwise it fetches them from the L2
+// and allocates the line. Stores write through: they update a line that is present and allocate none (the
+// L1 does not allocate on a store miss).
+class L1Lru {
+ public:
+  explicit L1Lru(u64 bytes) : lines_(std::max<u64>(1, bytes / 128)) {}
+  /// true when the access must go on to the L2 (a load that misses; every store).
+  bool access(u64 line, std::uint32_t mask, bool write) {
+    auto it = map_.find(line);
+    if (write) {
+      if (it != map_.end()) it->second->valid |= mask;
+      return true;
+    }
+    if (it != map_.end()) {
+      order_.splice(order_.begin(), order_, it->second);
+      const bool hit = (it->second->valid & mask) == mask;
+      it->second->valid |= mask;
+      return !hit;
+    }
+    if (map_.size() == lines_) {
+      map_.erase(order_.back().line);
+      order_.pop_back();
+    }
+    order_.push_front({line, mask});
+    map_[line] = order_.begin();
+    return true;
+  }
+
+ private:
+  struct Line {
+    u64 line;
+    std::uint32_t valid;
+  };
+  u64 lines_;
+  std::list<Line> order_;  // front: most recently used
+  std::unordered_map<u64, std::list<Line>::iterator> map_;
 };
 
 }  // namespace
@@ -69,6 +110,29 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
       bool live = false;
     };
     std::vector<Slot> active(slots);
+    // The SMs' L1s (slot k runs on SM k % sms), for launches with L1-cached transfers.
+    std::vector<L1Lru> l1s;
+    if (opts.l1 && launch.l1_bytes > 0) l1s.assign(static_cast<std::size_t>(spec.sms), L1Lru(launch.l1_bytes));
+    // A transfer through SM `sm`'s L1: loads go on to the L2 only for the 128-byte lines they miss, stores
+    // always (write-through); returns the bytes that crossed between the SM and the L2.
+    auto through_l1 = [&](const TileTransfer& t, std::size_t sm) -> u64 {
+      L1Lru& l1 = l1s[sm];
+      const u64 start = base[t.tensor] + t.offset;
+      u64 crossed = 0;
+      for (u64 r = 0; r < t.rows; ++r) {
+        const u64 begin = start + r * t.stride, end = begin + t.row_bytes;
+        for (u64 b = begin / 128; b * 128 < end; ++b) {
+          const u64 lo = std::max(begin, b * 128), hi = std::min(end, (b + 1) * 128);
+          const auto s0 = static_cast<std::uint32_t>((lo - b * 128) / 32);
+          const auto s1 = static_cast<std::uint32_t>((hi - 1 - b * 128) / 32);
+          if (l1.access(b, ((1u << (s1 - s0 + 1)) - 1u) << s0, t.write)) {
+            st.apply({t.tensor, t.write, lo - base[t.tensor], hi - lo, 1, hi - lo});
+            crossed += hi - lo;
+          }
+        }
+      }
+      return crossed;
+    };
     std::vector<u64> cta_bytes(launch.latency_chain ? launch.ctas : 0);  // bytes each CTA moves
     u64 next_cta = 0, live = 0;
     auto refill = [&](Slot& s) {
@@ -88,11 +152,16 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     };
     for (auto& s : active) refill(s);
     while (live > 0) {
-      for (auto& s : active) {
+      for (std::size_t k = 0; k < active.size(); ++k) {
+        Slot& s = active[k];
         if (!s.live) continue;
         const TileTransfer& t = s.prog[s.pos++];
-        st.apply(t);
-        (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += t.bytes();
+        if (t.l1 && !l1s.empty()) {
+          (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += through_l1(t, k % static_cast<std::size_t>(spec.sms));
+        } else {
+          st.apply(t);
+          (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += t.bytes();
+        }
         if (s.pos == s.prog.size()) {
           --live;
           refill(s);

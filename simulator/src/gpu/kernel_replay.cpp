@@ -19,6 +19,24 @@ TileTransfer rows_of(std::uint16_t tensor, bool write, u64 row0, u64 rows, u64 r
   return {tensor, write, row0 * row_bytes, rows * row_bytes, 1, rows * row_bytes};
 }
 
+// A plain ld.global / st.global transfer, cached in the SM's L1.
+TileTransfer via_l1(TileTransfer t) {
+  t.l1 = true;
+  return t;
+}
+
+// L1 bytes left next to `ctas` resident CTAs of `smem` bytes of shared memory each: the SM's 256 KiB
+// L1/shared array less the smallest shared-memory carveout that holds them (Hopper's carveouts, CUDA C++
+// Programming Guide, compute capability 9.0: 0, 8, 16, 32, 64, 100, 132, 164, 196 or 228 KiB; 1 KiB
+// per CTA is reserved by the system).
+u64 l1_bytes_beside(u64 ctas, u64 smem) {
+  constexpr u64 kCarveoutsKiB[] = {0, 8, 16, 32, 64, 100, 132, 164, 196, 228};
+  const u64 need = ctas * (smem + 1024);
+  for (u64 c : kCarveoutsKiB)
+    if (c * 1024 >= need) return (256 - c) * 1024;
+  return (256 - 228) * 1024;
+}
+
 u64 ctas_per_sm_for(const k::KernelTiling& t, u64 cap) {
   u64 by_smem = t.smem_bytes > 0 ? kSmemPerSm / static_cast<u64>(t.smem_bytes) : cap;
   u64 by_threads = kThreadsPerSm / static_cast<u64>(t.threads);
@@ -130,6 +148,13 @@ KernelReplay replay_kernel(const KernelShape& s) {
     // flash1.cu: __launch_bounds__(threads, flash1_ctas_per_sm(d)): 1 CTA of 256 threads per SM at d = 128
     // (192 KiB of shared memory), 2 of 128 threads at d = 64 (80 KiB each); the shared-memory bound gives the same.
     L.ctas_per_sm = static_cast<std::uint32_t>(std::min<u64>(ctas_per_sm_for(t, 8), 2));
+    // O, l and m are plain global loads and stores (flash1.cu), cached in the L1 beside the shared memory:
+    // while the O, l, m rows of the SM's resident thread blocks fit there, a step's reload of O_i, l_i, m_i
+    // (stored by the step before) hits the L1 and does not reach the L2. Measured (ncu_launches.csv, both
+    // GPUs): SM<-L2 bytes below the schedule's by 0.8-1.1 x the step reloads of O, l, m where they fit
+    // (d = 64, N <= 1024 and N = 4096 with 8 heads), by 0-0.1 x where they do not (d = 64 with 4 Q blocks
+    // per thread block, 132 KiB > 92 KiB; d = 128, 130 KiB > 60 KiB).
+    L.l1_bytes = l1_bytes_beside(L.ctas_per_sm, static_cast<u64>(t.smem_bytes));
     for (double f : split_flops) L.flops += f;
     L.flops *= static_cast<double>(BH);
     L.work = [=](u64 cta) {
@@ -144,9 +169,9 @@ KernelReplay replay_kernel(const KernelShape& s) {
       const std::vector<u64> mine = blocks_of(x);
       for (u64 i : mine) {  // line 2: this split's rows of O, l, m initialised in HBM
         const u64 r0 = base + i * BR, rows_i = std::min(BR, N - i * BR);
-        out.push_back(rows_of(5, true, r0, rows_i, row32));
-        out.push_back(rows_of(6, true, r0, rows_i, 4));
-        out.push_back(rows_of(7, true, r0, rows_i, 4));
+        out.push_back(via_l1(rows_of(5, true, r0, rows_i, row32)));
+        out.push_back(via_l1(rows_of(6, true, r0, rows_i, 4)));
+        out.push_back(via_l1(rows_of(7, true, r0, rows_i, 4)));
       }
       for (u64 j0 = 0; j0 < N && visits(mine.back(), j0); j0 += BC) {
         const u64 rows_j = std::min(BC, N - j0);
@@ -156,20 +181,20 @@ KernelReplay replay_kernel(const KernelShape& s) {
           if (!visits(i, j0)) continue;
           const u64 r0 = base + i * BR, rows_i = std::min(BR, N - i * BR);
           out.push_back(rows_of(0, false, r0, rows_i, row));
-          out.push_back(rows_of(5, false, r0, rows_i, row32));
-          out.push_back(rows_of(6, false, r0, rows_i, 4));
-          out.push_back(rows_of(7, false, r0, rows_i, 4));
-          out.push_back(rows_of(5, true, r0, rows_i, row32));
-          out.push_back(rows_of(6, true, r0, rows_i, 4));
-          out.push_back(rows_of(7, true, r0, rows_i, 4));
+          out.push_back(via_l1(rows_of(5, false, r0, rows_i, row32)));
+          out.push_back(via_l1(rows_of(6, false, r0, rows_i, 4)));
+          out.push_back(via_l1(rows_of(7, false, r0, rows_i, 4)));
+          out.push_back(via_l1(rows_of(5, true, r0, rows_i, row32)));
+          out.push_back(via_l1(rows_of(6, true, r0, rows_i, 4)));
+          out.push_back(via_l1(rows_of(7, true, r0, rows_i, 4)));
         }
       }
       for (u64 i : mine) {  // line 16: O -> output dtype, LSE = m + log l
         const u64 r0 = base + i * BR, rows_i = std::min(BR, N - i * BR);
-        out.push_back(rows_of(5, false, r0, rows_i, row32));
+        out.push_back(via_l1(rows_of(5, false, r0, rows_i, row32)));
         out.push_back(rows_of(3, true, r0, rows_i, row));
-        out.push_back(rows_of(7, false, r0, rows_i, 4));
-        out.push_back(rows_of(6, false, r0, rows_i, 4));
+        out.push_back(via_l1(rows_of(7, false, r0, rows_i, 4)));
+        out.push_back(via_l1(rows_of(6, false, r0, rows_i, 4)));
         out.push_back(rows_of(4, true, r0, rows_i, 4));
       }
     };

@@ -50,6 +50,10 @@ struct ModelOptions {
   /// 60 MB L2). false: the L2 keeps its contents from one launch to the next,
   /// as in an unprofiled forward pass. Single-launch kernels are unaffected.
   bool flush_l2_between_launches = false;
+  /// Pass L1-cached transfers (TileTransfer::l1; flash1's O, l, m) through a per-SM L1 of the launch's
+  /// LaunchReplay::l1_bytes, so that only its misses cross to the L2. false: every transfer crosses, the
+  /// SRAM<->L2 bytes are the schedule's.
+  bool l1 = true;
 };
 
 KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts = {});

@@ -63,6 +63,10 @@ struct LaunchReplay {
   /// over its data), so that the SM cannot overlap them beyond its resident CTAs: the GPU model adds
   /// a latency chain per CTA (GpuSpec::cta_chain_latency_s, cta_stream_bytes_per_s).
   bool latency_chain = false;
+  /// L1 bytes of each SM for this launch (256 KiB less the shared-memory carveout the launch needs); its
+  /// TileTransfer::l1 loads pass through a per-SM LRU L1 of this size and only its misses reach the L2
+  /// (and count as SRAM<-L2 bytes); l1 stores write through and keep the line. 0: no L1 modelled.
+  std::uint64_t l1_bytes = 0;
   /// Dependent steps of a CTA whose every step waits on a round trip through the L2 (flash1: O_i, l_i,
   /// m_i loaded, updated and stored again at every (i, j) step, the next step of the same rows only
   /// after that): `steps` of them moving `bytes` (loads + stores of the step-dependent data) in all.
