@@ -212,6 +212,26 @@ TEST_CASE("flash1's O, l, m reloads hit the SM's L1 while the resident thread bl
   }
 }
 
+TEST_CASE("a CTA gets at most its share of an SM: causal tails of flash2 last as long as their heaviest CTA", "[gpu]") {
+  const auto& h200 = gpu_spec("h200");
+  // d = 64, N = 4096, 8 heads, causal: 512 CTAs, 4 resident per SM (launch bounds), heaviest first. The
+  // heaviest (64 rows x 4096 keys) runs at a quarter of its SM while the others run beside it.
+  const auto p = predict({"flash2", 1, 8, 4096, 64, true, 2}, h200);
+  const double heaviest = 4.0 * (4.0 * 64 * 4096 * 64 / (h200.mma_sync_flops / h200.sms) +
+                                 64.0 * 4096 / (h200.sfu_exps_per_s / h200.sms));
+  CHECK(p.time_s == Approx(heaviest + h200.launch_overhead_s).epsilon(1e-6));
+  CHECK(p.time_s == Approx(0.1283e-3).epsilon(0.10));  // measured median (H200), 0.1283 ms (model +5 %)
+  // N = 1024, 16 heads, causal: 256 CTAs, i.e. 2 per SM: the heaviest gets half an SM.
+  const auto q = predict({"flash2", 1, 16, 1024, 64, true, 2}, h200);
+  const double heaviest2 = 2.0 * (4.0 * 64 * 1024 * 64 / (h200.mma_sync_flops / h200.sms) +
+                                  64.0 * 1024 / (h200.sfu_exps_per_s / h200.sms));
+  CHECK(q.time_s == Approx(heaviest2 + h200.launch_overhead_s).epsilon(1e-6));
+  // Full, balanced grids are bound by the SMs' total work as before (d = 64, N = 4096, B = 4, 16 heads:
+  // all FLOPs at the mma.sync ceiling; measured 1.053 ms).
+  const auto r = predict({"flash2", 4, 16, 4096, 64, false, 2}, h200);
+  CHECK(r.time_s == Approx(1.0528e-3).epsilon(0.02));
+}
+
 TEST_CASE("measurement files are validated row by row", "[gpu]") {
   const auto dir = std::filesystem::temp_directory_path() / "iolab_measure_test";
   std::filesystem::create_directories(dir);

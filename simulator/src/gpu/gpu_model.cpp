@@ -177,25 +177,34 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     const double mma =
         launch.engine == LaunchReplay::MatrixEngine::mma_sync ? spec.mma_sync_flops : spec.cublas_flops;
     const double per_sm_flops = mma / spec.sms, per_sm_exps = spec.sfu_exps_per_s / spec.sms;
+    // Two bounds. (a) Per SM: CTAs go, in dispatch order, to the SM with the least work (list scheduling),
+    // which runs them at its full rate. (b) Per CTA: a CTA gets at most 1/k of its SM, k = the CTAs per SM
+    // the launch keeps resident (min(ctas_per_sm, ceil(ctas / SMs))): the kernels are sized so that k CTAs
+    // together fill an SM (their warps hide each other's latencies), so one CTA left alone in a causal tail
+    // does not speed up to the whole SM. CTAs go to the least loaded of the SMs x k slots.
+    const std::uint64_t cps = launch.ctas_per_sm, sms_u = static_cast<u64>(spec.sms);
+    const u64 k_res = std::max<u64>(1, std::min<u64>(cps, (launch.ctas + sms_u - 1) / sms_u));
     std::vector<double> sm_time(static_cast<std::size_t>(spec.sms), 0.0);
+    std::vector<double> slot_time(static_cast<std::size_t>(sms_u * k_res), 0.0);
     for (u64 c = 0; c < launch.ctas; ++c) {
       const auto [f, e] = launch.work(c);
-      auto it = std::min_element(sm_time.begin(), sm_time.end());
-      *it += f / per_sm_flops + e / per_sm_exps;
+      const double own = f / per_sm_flops + e / per_sm_exps;  // at the whole SM's rates
+      double lat = 0;
       // A latency-chained CTA occupies one of the SM's resident slots for its chain.
       if (launch.latency_chain)
-        *it += (spec.cta_chain_latency_s + static_cast<double>(cta_bytes[c]) / spec.cta_stream_bytes_per_s) /
-               launch.ctas_per_sm;
+        lat += spec.cta_chain_latency_s + static_cast<double>(cta_bytes[c]) / spec.cta_stream_bytes_per_s;
       // Serial steps: latency and L2 round trip of each dependent step, not overlapped with the CTA's
-      // own compute; the SM's other resident CTAs compute meanwhile (hence / ctas_per_sm).
+      // own compute; the SM's other resident CTAs compute meanwhile (hence / ctas_per_sm in (a)).
       if (launch.serial) {
         const auto st = launch.serial(c);
-        *it += (spec.serial_cta_latency_s + st.steps * spec.serial_step_latency_s +
-                st.bytes / (spec.l2_bytes_per_s / spec.sms)) /
-               launch.ctas_per_sm;
+        lat += spec.serial_cta_latency_s + st.steps * spec.serial_step_latency_s +
+               st.bytes / (spec.l2_bytes_per_s / spec.sms);
       }
+      *std::min_element(sm_time.begin(), sm_time.end()) += own + lat / static_cast<double>(cps);
+      *std::min_element(slot_time.begin(), slot_time.end()) += own * static_cast<double>(k_res) + lat;
     }
-    const double t_compute = *std::max_element(sm_time.begin(), sm_time.end());
+    const double t_compute = std::max(*std::max_element(sm_time.begin(), sm_time.end()),
+                                      *std::max_element(slot_time.begin(), slot_time.end()));
     // DRAM: bytes over the copy ceiling, and no faster than the writes' own ceiling.
     const double t_dram = std::max(static_cast<double>(lp.dram_read_bytes + lp.dram_write_bytes) / spec.dram_bytes_per_s,
                                    static_cast<double>(lp.dram_write_bytes) / spec.dram_write_bytes_per_s);
