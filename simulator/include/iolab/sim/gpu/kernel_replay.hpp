@@ -71,7 +71,8 @@ struct LaunchReplay {
   /// m_i loaded, updated and stored again at every (i, j) step, the next step of the same rows only
   /// after that): `steps` of them moving `bytes` (loads + stores of the step-dependent data) in all.
   /// The GPU model adds, per CTA, GpuSpec::serial_cta_latency_s + steps x serial_step_latency_s +
-  /// bytes / (l2_bytes_per_s / sms), shared by the SM's resident CTAs. Empty: no serial steps.
+  /// bytes / (l2_bytes_per_s / sms), shared by the SM's resident CTAs. flash2 and flash2_hopper have no
+  /// dependent steps (steps = bytes = 0) but the fixed latency per CTA. Empty: none of this (standard).
   struct SerialSteps {
     double steps = 0, bytes = 0;
   };
