@@ -8,13 +8,20 @@
 // contents from one launch to the next within a forward pass; dirty lines
 // left at the end are not written back (as a real kernel's end does not).
 //
+// Transfers marked TileTransfer::l1 (plain global loads and stores: flash1's
+// O, l, m) pass first through a per-SM LRU L1 of LaunchReplay::l1_bytes; only
+// its load misses (and all stores, write-through) reach the L2.
+//
 // Predicted per kernel (all launches summed): SRAM<-L2 and SRAM->L2 bytes
-// (what the schedule moves: the quantity Theta(N^2 d^2/M) describes), DRAM
-// bytes read and written, and a runtime: per launch the largest of FLOPs over
-// the matrix ceiling (plus, for latency-chained CTAs, their chain: see
-// LaunchReplay::latency_chain), DRAM bytes over DRAM bandwidth (and bytes
-// written over the write ceiling), and L2 bytes over L2 bandwidth, plus a
-// launch overhead.
+// (what crosses between the SMs and the L2: the quantity Theta(N^2 d^2/M)
+// describes), DRAM bytes read and written, and a runtime: per launch the
+// largest of the compute time (FLOPs over the matrix ceiling and exponentials
+// over the special-function rate, per SM by list scheduling and per CTA at
+// 1/k of its SM with k CTAs resident, plus per-CTA latencies: the chain of
+// LaunchReplay::latency_chain, the serial steps and fixed latency of
+// LaunchReplay::serial), DRAM bytes over DRAM bandwidth (and bytes written
+// over the write ceiling), and L2 bytes over L2 bandwidth, plus a launch
+// overhead.
 #include <cstdint>
 #include <string>
 #include <vector>
