@@ -183,3 +183,97 @@ TEST_CASE("bad cache geometry is refused", "[cache]") {
   CHECK_THROWS_AS(c.validate(), InputError);
   CHECK_THROWS_AS(LineTrace(128, 2), InputError);
 }
+
+// ---- Thrash-resistant replacement (CacheConfig::replacement) ----
+
+namespace {
+
+/// `rounds` passes over lines 0 .. n-1.
+std::vector<LineAccess> cyclic(std::uint64_t n, int rounds, std::uint64_t stride = 1) {
+  std::vector<LineAccess> t;
+  for (int r = 0; r < rounds; ++r)
+    for (std::uint64_t l = 0; l < n; ++l) t.push_back({l * stride, 1u, 0, false});
+  return t;
+}
+
+CacheConfig with(CacheConfig c, Replacement r, double eps = 0) {
+  c.replacement = r;
+  c.epsilon = eps;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a cyclic working set of capacity + 1 lines: LRU misses every access, BIP and BRRIP keep capacity - 1 hits a pass",
+          "[cache]") {
+  // 4 lines, lines 0..4 ten times. LRU: 50 misses. BIP (epsilon 0) inserts at the LRU end, so line 4 keeps
+  // taking the slot line 3 had and then line 3 line 4's: after the first pass, 0, 1, 2 hit and 3, 4 miss
+  // (5 + 2 x 9 = 23 misses). BRRIP (epsilon 0) inserts at RRPV 3 and evicts the line placed there last: the
+  // same 23. SRRIP (insert at RRPV 2) evicts, after aging, the same way: 23. Fully associative and one set
+  // of a 4-way cache (lines 0, 2, 4, 6, 8 of a 2-set cache).
+  for (std::uint32_t ways : {0u, 4u}) {
+    const std::uint64_t stride = ways == 0 ? 1 : 2;
+    const auto c = cfg(ways == 0 ? 4 : 8, ways);
+    const auto t = cyclic(5, 10, stride);
+    CHECK(simulate_lru(c, t, one_tensor()).misses == 50);
+    CHECK(simulate_lru(with(c, Replacement::lru), t, one_tensor()).misses == 50);
+    CHECK(simulate_lru(with(c, Replacement::bip), t, one_tensor()).misses == 23);
+    CHECK(simulate_lru(with(c, Replacement::brrip), t, one_tensor()).misses == 23);
+    if (ways == 0) CHECK(simulate_lru(with(c, Replacement::srrip), t, one_tensor()).misses == 23);
+    // epsilon 1: BIP is LRU, BRRIP is SRRIP.
+    CHECK(simulate_lru(with(c, Replacement::bip, 1.0), t, one_tensor()).misses == 50);
+    CHECK(simulate_lru(with(c, Replacement::brrip, 1.0), t, one_tensor()).misses ==
+          simulate_lru(with(c, Replacement::srrip), t, one_tensor()).misses);
+  }
+}
+
+TEST_CASE("random replacement degrades gracefully past the capacity and is deterministic for a seed", "[cache]") {
+  // 64 lines, a cycle of 65 lines 100 times: LRU misses all 6,500; random keeps most lines between passes.
+  const auto c = cfg(64, 0);
+  const auto t = cyclic(65, 100);
+  const auto lru = simulate_lru(c, t, one_tensor());
+  const auto rnd = simulate_lru(with(c, Replacement::random), t, one_tensor());
+  CHECK(lru.misses == 6500);
+  CHECK(rnd.misses < 6500 / 4);
+  CHECK(rnd.misses > 65);  // not Belady either
+  CHECK(simulate_lru(with(c, Replacement::random), t, one_tensor()).misses == rnd.misses);
+  auto other = with(c, Replacement::random);
+  other.seed = 12345;
+  CHECK(simulate_lru(other, t, one_tensor()).misses != rnd.misses);
+  // Within the capacity nothing is evicted: only the first pass misses, under every policy.
+  for (auto r : {Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip})
+    CHECK(simulate_lru(with(c, r, 1.0 / 32), cyclic(64, 10), one_tensor()).misses == 64);
+}
+
+TEST_CASE("SRRIP keeps a re-referenced working set through a scan that LRU lets evict it", "[cache]") {
+  // 4 lines: A B A B, a scan of 4 lines used once, A B again. LRU: the scan evicts A and B (8 misses).
+  // SRRIP: A and B sit at RRPV 0, the scan's lines enter at 2 and evict each other (6 misses).
+  for (std::uint32_t ways : {0u, 4u}) {
+    const auto c = cfg(4, ways);
+    const auto t = reads({100, 101, 100, 101, 1, 2, 3, 4, 100, 101});
+    CHECK(simulate_lru(c, t, one_tensor()).misses == 8);
+    CHECK(simulate_lru(with(c, Replacement::srrip), t, one_tensor()).misses == 6);
+  }
+}
+
+TEST_CASE("replacement policies keep the write-back accounting and names", "[cache]") {
+  // Writes then reads over 2x the capacity: every policy writes back exactly the dirty lines it evicts,
+  // and flush() writes the rest: all 16 written lines once in total.
+  std::vector<LineAccess> t;
+  for (std::uint64_t l = 0; l < 16; ++l) t.push_back({l, 1u, 0, true});
+  for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip}) {
+    for (std::uint32_t ways : {0u, 2u}) {
+      const auto s = simulate_lru(with(cfg(8, ways), r, 0.5), t, one_tensor(), /*flush_at_end=*/true);
+      CHECK(s.hbm_write_bytes == 16 * 64);
+      CHECK(s.evictions == 8);
+      CHECK(parse_replacement(to_string(r)) == r);
+    }
+  }
+  CHECK_THROWS_AS(parse_replacement("plru"), InputError);
+  auto bad = cfg(4, 0);
+  bad.epsilon = 1.5;
+  CHECK_THROWS_AS(bad.validate(), InputError);
+  bad.epsilon = 0;
+  bad.seed = 0;
+  CHECK_THROWS_AS(bad.validate(), InputError);
+}

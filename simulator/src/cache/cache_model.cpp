@@ -89,11 +89,32 @@ void CacheConfig::validate() const {
   if (ways != 0 && (lines() % ways != 0 || lines() < ways))
     throw InputError("cache of " + std::to_string(lines()) + " lines is not a whole number of " +
                      std::to_string(ways) + "-way sets");
+  if (!(epsilon >= 0 && epsilon <= 1)) throw InputError("cache insertion epsilon must lie in [0, 1]");
+  if (seed == 0) throw InputError("cache random seed must be nonzero");
+}
+
+Replacement parse_replacement(std::string_view name) {
+  for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip})
+    if (name == to_string(r)) return r;
+  throw InputError("unknown cache replacement '" + std::string(name) + "' (known: lru, random, bip, srrip, brrip)");
+}
+
+const char* to_string(Replacement r) {
+  switch (r) {
+    case Replacement::lru: return "lru";
+    case Replacement::random: return "random";
+    case Replacement::bip: return "bip";
+    case Replacement::srrip: return "srrip";
+    case Replacement::brrip: return "brrip";
+  }
+  return "?";
 }
 
 LruCache::LruCache(const CacheConfig& cfg, std::vector<TensorRange> tensors)
-    : cfg_(cfg), fully_(cfg.ways == 0), stats_(empty_stats(tensors)) {
+    : rng_(cfg.seed), cfg_(cfg), fully_(cfg.ways == 0), stats_(empty_stats(tensors)) {
   cfg_.validate();
+  rrip_head_.fill(kNone);
+  rrip_tail_.fill(kNone);
   sets_ = cfg_.sets();
   ways_ = fully_ ? cfg_.lines() : cfg_.ways;
   ways_store_.resize(sets_ * ways_);
@@ -164,6 +185,10 @@ void LruCache::evict(Way& w) {
 }
 
 void LruCache::access(const LineAccess& a) {
+  if (cfg_.replacement != Replacement::lru) {
+    access_other(a);
+    return;
+  }
   Accounting acc{stats_, cfg_.sector_bytes};
   ++clock_;
   if (fully_) {
@@ -208,6 +233,127 @@ void LruCache::access(const LineAccess& a) {
   victim->tensor = a.tensor;
   victim->last_use = clock_;
   acc.fill(a, victim->valid, victim->dirty);
+}
+
+std::uint64_t LruCache::next_random() {  // xorshift64*
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return rng_ * 0x2545F4914F6CDD1Dull;
+}
+
+bool LruCache::coin() { return static_cast<double>(next_random() >> 11) * 0x1.0p-53 < cfg_.epsilon; }
+
+void LruCache::rrip_unlink(std::uint64_t w) {
+  const std::uint64_t k = ways_store_[w].last_use & 3;
+  if (prev_[w] != kNone) next_[prev_[w]] = next_[w]; else rrip_head_[k] = next_[w];
+  if (next_[w] != kNone) prev_[next_[w]] = prev_[w]; else rrip_tail_[k] = prev_[w];
+  prev_[w] = next_[w] = kNone;
+}
+
+void LruCache::rrip_push(std::uint64_t w, std::uint64_t rrpv) {
+  const std::uint64_t key = rrpv - age_, k = key & 3;  // unsigned wrap-around keeps key mod 4
+  ways_store_[w].last_use = key;
+  prev_[w] = kNone;
+  next_[w] = rrip_head_[k];
+  if (rrip_head_[k] != kNone) prev_[rrip_head_[k]] = w;
+  rrip_head_[k] = w;
+  if (rrip_tail_[k] == kNone) rrip_tail_[k] = w;
+}
+
+void LruCache::access_other(const LineAccess& a) {
+  Accounting acc{stats_, cfg_.sector_bytes};
+  ++clock_;
+  const Replacement r = cfg_.replacement;
+  const bool rrip = r == Replacement::srrip || r == Replacement::brrip;
+  auto insert_rrpv = [&] { return r == Replacement::srrip || coin() ? 2u : 3u; };
+  if (fully_) {
+    const std::uint64_t w = find(a.line);
+    if (w != kNone) {
+      Way& way = ways_store_[w];
+      acc.present(a, way.valid, way.dirty);
+      if (r == Replacement::bip) {
+        list_unlink(w);
+        list_push_front(w);
+      } else if (rrip) {
+        rrip_unlink(w);
+        rrip_push(w, 0);
+      }
+      return;
+    }
+    std::uint64_t slot;
+    if (used_ < ways_) {
+      slot = used_++;
+    } else {
+      if (r == Replacement::random) {
+        slot = next_random() % ways_;
+      } else if (r == Replacement::bip) {
+        slot = tail_;
+        list_unlink(slot);
+      } else {
+        std::uint64_t lvl = 3;  // the highest RRPV present; age every line until it is 3
+        while (rrip_head_[(lvl - age_) & 3] == kNone) --lvl;
+        age_ += 3 - lvl;
+        slot = rrip_head_[(3 - age_) & 3];  // the line placed at RRPV 3 last
+        rrip_unlink(slot);
+      }
+      index_erase(ways_store_[slot].line);
+      evict(ways_store_[slot]);
+    }
+    Way& way = ways_store_[slot];
+    way.line = a.line;
+    way.tensor = a.tensor;
+    acc.fill(a, way.valid, way.dirty);
+    index_put(a.line, slot);
+    if (r == Replacement::bip) {
+      if (coin()) {
+        list_push_front(slot);
+      } else {  // at the LRU end
+        prev_[slot] = tail_;
+        next_[slot] = kNone;
+        if (tail_ != kNone) next_[tail_] = slot;
+        tail_ = slot;
+        if (head_ == kNone) head_ = slot;
+      }
+    } else if (rrip) {
+      rrip_push(slot, insert_rrpv());
+    }
+    return;
+  }
+  // Set-associative: `last_use` is the recency stamp (bip; 0 = LRU position) or the RRPV (rrip).
+  Way* set = &ways_store_[(a.line % sets_) * ways_];
+  Way* victim = nullptr;
+  for (std::uint64_t i = 0; i < ways_; ++i) {
+    Way& w = set[i];
+    if (w.line == a.line) {
+      acc.present(a, w.valid, w.dirty);
+      w.last_use = rrip ? 0 : clock_;
+      return;
+    }
+    if (!victim && w.line == kNone) victim = &w;
+  }
+  if (!victim) {
+    if (r == Replacement::random) {
+      victim = &set[next_random() % ways_];
+    } else if (r == Replacement::bip) {
+      victim = set;
+      for (std::uint64_t i = 1; i < ways_; ++i)
+        if (set[i].last_use < victim->last_use) victim = &set[i];
+    } else {
+      for (;;) {
+        for (std::uint64_t i = 0; i < ways_ && !victim; ++i)
+          if (set[i].last_use >= 3) victim = &set[i];
+        if (victim) break;
+        for (std::uint64_t i = 0; i < ways_; ++i) ++set[i].last_use;
+      }
+    }
+    evict(*victim);
+  }
+  victim->line = a.line;
+  victim->tensor = a.tensor;
+  acc.fill(a, victim->valid, victim->dirty);
+  if (r == Replacement::bip) victim->last_use = coin() ? clock_ : 0;
+  else if (rrip) victim->last_use = insert_rrpv();
 }
 
 void LruCache::flush() {

@@ -1,7 +1,8 @@
 #pragma once
 // A hardware-managed cache between HBM and SRAM (an L2): capacity, line and
-// sector size, associativity, LRU or Belady (optimal offline) replacement,
-// write-back with write-allocate, per-tensor counters.
+// sector size, associativity, LRU or Belady (optimal offline) replacement, or
+// one of the thrash-resistant online policies (random, BIP, SRRIP, BRRIP; see
+// Replacement), write-back with write-allocate, per-tensor counters.
 //
 // Contract:
 //  * A read access hits when the line is present and holds every requested
@@ -13,10 +14,15 @@
 //    back everything still dirty (a kernel's end does not; call it or not).
 //  * ways == 0 means fully associative. Sets are indexed by line % sets.
 //  * Belady needs the whole trace in advance (simulate_belady); LRU runs
-//    online (LruCache::access) or over a trace (simulate_lru).
+//    online (LruCache::access) or over a trace (simulate_lru), and so do the
+//    policies of CacheConfig::replacement (LruCache follows it; default LRU).
+//  * The random choices of random, BIP and BRRIP come from a xorshift64*
+//    generator seeded with CacheConfig::seed: a run is deterministic.
 #include <cstdint>
 #include <span>
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "iolab/sim/cache/line_trace.hpp"
@@ -25,15 +31,40 @@ namespace iolab::sim::cache {
 
 enum class Policy { lru, belady };
 
+/// Online replacement of LruCache (CacheConfig::replacement).
+///  * lru:    evict the least recently used line; a miss inserts at MRU.
+///  * random: evict a line chosen uniformly at random (among the set's ways,
+///            or all lines when fully associative); no recency state.
+///  * bip:    bimodal insertion (Qureshi et al., ISCA 2007): LRU eviction, but a
+///            miss inserts the new line at the LRU position, except with
+///            probability `epsilon` at MRU; a hit moves the line to MRU.
+///  * srrip:  static re-reference interval prediction (Jaleel et al., ISCA
+///            2010), 2-bit RRPV: a miss inserts at RRPV 2, a hit sets 0; the
+///            victim is a line at RRPV 3, all lines aged (+1) until one is.
+///            Among lines at RRPV 3: the one that got there last (fully
+///            associative; like hardware scanning the ways from way 0, which
+///            keeps taking the way it just filled) or the lowest way
+///            (set-associative).
+///  * brrip:  bimodal RRIP: srrip, but a miss inserts at RRPV 3, except with
+///            probability `epsilon` at 2.
+enum class Replacement { lru, random, bip, srrip, brrip };
+
+/// "lru", "random", "bip", "srrip", "brrip"; InputError otherwise.
+Replacement parse_replacement(std::string_view name);
+const char* to_string(Replacement r);
+
 struct CacheConfig {
   std::uint64_t capacity_bytes = 0;
   std::uint32_t line_bytes = 128;
   std::uint32_t sector_bytes = 32;
   std::uint32_t ways = 16;  ///< 0: fully associative
+  Replacement replacement = Replacement::lru;  ///< online policy of LruCache
+  double epsilon = 1.0 / 32;  ///< bip / brrip: probability of the MRU (RRPV 2) insertion (the papers' 1/32)
+  std::uint64_t seed = 0x2545F4914F6CDD1Dull;  ///< random, bip, brrip: generator seed (any nonzero value)
   std::uint64_t lines() const { return capacity_bytes / line_bytes; }
   std::uint64_t sets() const { return ways == 0 ? 1 : lines() / ways; }
   /// Throws InputError unless sizes are powers of two, the line holds 1..32
-  /// sectors and the capacity is a whole, positive number of sets.
+  /// sectors, the capacity is a whole, positive number of sets, 0 <= epsilon <= 1 and seed != 0.
   void validate() const;
 };
 
@@ -51,6 +82,7 @@ struct CacheStats {
   std::uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
 };
 
+/// An online cache. Despite its name it follows CacheConfig::replacement (LRU unless told otherwise).
 class LruCache {
  public:
   LruCache(const CacheConfig& cfg, std::vector<TensorRange> tensors);
@@ -66,6 +98,17 @@ class LruCache {
     std::uint16_t tensor = 0;
   };
   void evict(Way& w);
+  void access_other(const LineAccess& a);  ///< the non-LRU policies
+  std::uint64_t next_random();
+  bool coin(); ///< true with probability cfg_.epsilon
+  // Fully associative RRIP: one list per RRPV, kept in prev_/next_ (a line is in one list); the list of
+  // RRPV r is rrip_head_/tail_[(r - age_) & 3] and a line's `last_use` holds r - age_ at its last update, so
+  // that aging every line by k is age_ += k.
+  void rrip_unlink(std::uint64_t w);
+  void rrip_push(std::uint64_t w, std::uint64_t rrpv);
+  std::array<std::uint64_t, 4> rrip_head_{}, rrip_tail_{};
+  std::uint64_t age_ = 0;
+  std::uint64_t rng_ = 0;
   CacheConfig cfg_;
   std::uint64_t sets_, ways_;
   std::vector<Way> ways_store_;  ///< sets_ x ways_
