@@ -208,18 +208,25 @@ TEST_CASE("a cyclic working set of capacity + 1 lines: LRU misses every access, 
           "[cache]") {
   // 4 lines, lines 0..4 ten times. LRU: 50 misses. BIP (epsilon 0) inserts at the LRU end, so line 4 keeps
   // taking the slot line 3 had and then line 3 line 4's: after the first pass, 0, 1, 2 hit and 3, 4 miss
-  // (5 + 2 x 9 = 23 misses). BRRIP (epsilon 0) inserts at RRPV 3 and evicts the line placed there last: the
-  // same 23. SRRIP (insert at RRPV 2) evicts, after aging, the same way: 23. Fully associative and one set
-  // of a 4-way cache (lines 0, 2, 4, 6, 8 of a 2-set cache).
+  // (5 + 2 x 9 = 23 misses). BRRIP (epsilon 0) inserts at RRPV 3; evicting the newest line at RRPV 3 (one set
+  // of a 4-way cache: the lowest way; fully associative: rrip_newest_first) gives the same 23, and so does
+  // SRRIP (insert at RRPV 2) with that victim order. Evicting the oldest line at RRPV 3 (the fully associative
+  // default) makes both FIFO on this trace: 50 misses.
   for (std::uint32_t ways : {0u, 4u}) {
-    const std::uint64_t stride = ways == 0 ? 1 : 2;
+    const std::uint64_t stride = ways == 0 ? 1 : 2;  // one set of a 2-set cache: even lines
     const auto c = cfg(ways == 0 ? 4 : 8, ways);
     const auto t = cyclic(5, 10, stride);
     CHECK(simulate_lru(c, t, one_tensor()).misses == 50);
     CHECK(simulate_lru(with(c, Replacement::lru), t, one_tensor()).misses == 50);
     CHECK(simulate_lru(with(c, Replacement::bip), t, one_tensor()).misses == 23);
-    CHECK(simulate_lru(with(c, Replacement::brrip), t, one_tensor()).misses == 23);
-    if (ways == 0) CHECK(simulate_lru(with(c, Replacement::srrip), t, one_tensor()).misses == 23);
+    auto newest = c;
+    newest.rrip_newest_first = true;
+    CHECK(simulate_lru(with(newest, Replacement::brrip), t, one_tensor()).misses == 23);
+    if (ways == 0) {
+      CHECK(simulate_lru(with(newest, Replacement::srrip), t, one_tensor()).misses == 23);
+      CHECK(simulate_lru(with(c, Replacement::srrip), t, one_tensor()).misses == 50);
+      CHECK(simulate_lru(with(c, Replacement::brrip), t, one_tensor()).misses == 50);
+    }
     // epsilon 1: BIP is LRU, BRRIP is SRRIP.
     CHECK(simulate_lru(with(c, Replacement::bip, 1.0), t, one_tensor()).misses == 50);
     CHECK(simulate_lru(with(c, Replacement::brrip, 1.0), t, one_tensor()).misses ==
@@ -253,6 +260,9 @@ TEST_CASE("SRRIP keeps a re-referenced working set through a scan that LRU lets 
     const auto t = reads({100, 101, 100, 101, 1, 2, 3, 4, 100, 101});
     CHECK(simulate_lru(c, t, one_tensor()).misses == 8);
     CHECK(simulate_lru(with(c, Replacement::srrip), t, one_tensor()).misses == 6);
+    auto newest = c;
+    newest.rrip_newest_first = true;
+    CHECK(simulate_lru(with(newest, Replacement::srrip), t, one_tensor()).misses == 6);
   }
 }
 

@@ -294,7 +294,8 @@ void LruCache::access_other(const LineAccess& a) {
         std::uint64_t lvl = 3;  // the highest RRPV present; age every line until it is 3
         while (rrip_head_[(lvl - age_) & 3] == kNone) --lvl;
         age_ += 3 - lvl;
-        slot = rrip_head_[(3 - age_) & 3];  // the line placed at RRPV 3 last
+        const std::uint64_t k = (3 - age_) & 3;  // the list of RRPV 3: its oldest line, or its newest
+        slot = cfg_.rrip_newest_first ? rrip_head_[k] : rrip_tail_[k];
         rrip_unlink(slot);
       }
       index_erase(ways_store_[slot].line);

@@ -84,6 +84,8 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
   cfg.sector_bytes = 32;
   cfg.ways = 0;
   cfg.capacity_bytes = spec.l2_effective_bytes / opts.block_bytes * opts.block_bytes;
+  cfg.replacement = opts.l2_replacement.value_or(spec.l2_replacement);
+  cfg.epsilon = opts.l2_epsilon.value_or(spec.l2_epsilon);
   std::vector<cache::TensorRange> ranges;
   std::vector<u64> base;
   u64 next = 0;

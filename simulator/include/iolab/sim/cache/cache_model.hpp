@@ -41,10 +41,11 @@ enum class Policy { lru, belady };
 ///  * srrip:  static re-reference interval prediction (Jaleel et al., ISCA
 ///            2010), 2-bit RRPV: a miss inserts at RRPV 2, a hit sets 0; the
 ///            victim is a line at RRPV 3, all lines aged (+1) until one is.
-///            Among lines at RRPV 3: the one that got there last (fully
-///            associative; like hardware scanning the ways from way 0, which
-///            keeps taking the way it just filled) or the lowest way
-///            (set-associative).
+///            Among lines at RRPV 3, fully associative: the one inserted or
+///            last hit longest ago (default), or most recently
+///            (CacheConfig::rrip_newest_first: like hardware scanning the ways
+///            from way 0, which keeps taking the way it just filled, and
+///            thrash-resistant); set-associative: the lowest way.
 ///  * brrip:  bimodal RRIP: srrip, but a miss inserts at RRPV 3, except with
 ///            probability `epsilon` at 2.
 enum class Replacement { lru, random, bip, srrip, brrip };
@@ -61,6 +62,7 @@ struct CacheConfig {
   Replacement replacement = Replacement::lru;  ///< online policy of LruCache
   double epsilon = 1.0 / 32;  ///< bip / brrip: probability of the MRU (RRPV 2) insertion (the papers' 1/32)
   std::uint64_t seed = 0x2545F4914F6CDD1Dull;  ///< random, bip, brrip: generator seed (any nonzero value)
+  bool rrip_newest_first = false;  ///< srrip, brrip, fully associative: victim order among RRPV-3 lines (Replacement)
   std::uint64_t lines() const { return capacity_bytes / line_bytes; }
   std::uint64_t sets() const { return ways == 0 ? 1 : lines() / ways; }
   /// Throws InputError unless sizes are powers of two, the line holds 1..32

@@ -3,8 +3,9 @@
 // DRAM (HBM). The CTAs of each launch run in waves over the SMs (resident
 // CTAs = SMs x CTAs per SM); their tile transfers are interleaved round-robin,
 // one transfer per resident CTA per step, and pass through the L2, modelled
-// as a fully associative LRU cache of 1 KiB blocks with 32-byte sectors,
-// write-back and write-allocate (see cache/cache_model.hpp). The L2 keeps its
+// as a fully associative cache of 1 KiB blocks with 32-byte sectors,
+// write-back and write-allocate, replacing by the GPU's policy (GpuSpec::
+// l2_replacement: SRRIP on H100 and H200; see cache/cache_model.hpp). The L2 keeps its
 // contents from one launch to the next within a forward pass; dirty lines
 // left at the end are not written back (as a real kernel's end does not).
 //
@@ -23,6 +24,7 @@
 // over the write ceiling), and L2 bytes over L2 bandwidth, plus a launch
 // overhead.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,10 @@ struct ModelOptions {
   /// LaunchReplay::l1_bytes, so that only its misses cross to the L2. false: every transfer crosses, the
   /// SRAM<->L2 bytes are the schedule's.
   bool l1 = true;
+  /// The L2 model's replacement policy and insertion probability; unset: the GPU's (GpuSpec::l2_replacement,
+  /// l2_epsilon). Random choices are seeded (CacheConfig::seed), so predictions are deterministic.
+  std::optional<cache::Replacement> l2_replacement;
+  std::optional<double> l2_epsilon;
 };
 
 KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts = {});

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "iolab/sim/cache/cache_model.hpp"
+
 namespace iolab::sim::gpu {
 
 struct GpuSpec {
@@ -34,6 +36,10 @@ struct GpuSpec {
   /// ... and each such CTA this fixed latency (prologue and epilogue: first loads, final pass).
   double serial_cta_latency_s = 0;
   std::string source;
+  /// Replacement policy of the L2 model (cache_model.hpp) and its insertion probability (bip, brrip). The
+  /// h100 and h200 specs use SRRIP (why: gpu_spec.cpp); LRU unless a spec says otherwise.
+  cache::Replacement l2_replacement = cache::Replacement::lru;
+  double l2_epsilon = 1.0 / 32;
 };
 
 /// "h100" or "h200"; InputError otherwise.
