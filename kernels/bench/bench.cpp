@@ -9,7 +9,7 @@
 //
 //   attention_bench --csv FILE [--gpu NAME] [--driver VER] [--date DATE]
 //                   [--kernels standard,flash1,flash2,flash2_hopper] [--dtype fp16|bf16] [--target-ms MS]
-//                   [--n-max N]
+//                   [--n-min N] [--n-max N] [--d 64|128]
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   std::printf("%-9s %-5s %4s %6s %5s %6s %10s %9s\n", "kernel", "dtype", "d", "N", "B", "causal", "ms", "TFLOP/s");
   for (int d : {64, 128})
     for (bool causal : {false, true})
-      for (int n = 512; n <= n_max; n *= 2) {
+      for (int n = opt.n_min; n <= n_max && opt.wants_d(d); n *= 2) {
         const int B = total / n;
         AttentionParams p;
         p.q = q; p.k = k; p.v = v; p.o = o; p.lse = lse;

@@ -11,7 +11,7 @@
 //   flash2_det  backward in the deterministic mode (--deterministic 1; pass bwd only)
 //
 //   attention_bench_backward --csv FILE [--gpu NAME] [--driver VER] [--date DATE] [--dtype fp16|bf16]
-//                            [--target-ms MS] [--n-max N] [--deterministic 0|1] [--passes bwd,fwdbwd]
+//                            [--target-ms MS] [--n-min N] [--n-max N] [--d 64|128] [--deterministic 0|1] [--passes bwd,fwdbwd]
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   };
   for (int d : {64, 128})
     for (bool causal : {false, true})
-      for (int n = 512; n <= n_max; n *= 2) {
+      for (int n = opt.n_min; n <= n_max && opt.wants_d(d); n *= 2) {
         const int B = total / n;
         AttentionParams f;
         f.q = q; f.k = k; f.v = v; f.o = o; f.lse = lse;

@@ -33,11 +33,21 @@ int parse_options(const char* program, int argc, char** argv, Options& o,
     } else if (k == "--n-max") {
       o.n_max = std::atoi(v.c_str());
       ok = o.n_max >= 512;
+    } else if (k == "--n-min") {
+      o.n_min = std::atoi(v.c_str());
+      ok = o.n_min >= 512 && (o.n_min & (o.n_min - 1)) == 0;
+    } else if (k == "--d") {
+      o.d_only = std::atoi(v.c_str());
+      ok = o.d_only == 64 || o.d_only == 128;
     } else ok = extra(k, v);
     if (!ok) {
       std::fprintf(stderr, "%s: unknown option or bad value: %s %s\n", program, k.c_str(), v.c_str());
       return 2;
     }
+  }
+  if (o.n_min > o.n_max) {
+    std::fprintf(stderr, "%s: --n-min %d is above --n-max %d\n", program, o.n_min, o.n_max);
+    return 2;
   }
   return 0;
 }

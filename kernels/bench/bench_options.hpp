@@ -2,7 +2,8 @@
 // (attention_bench, attention_bench_backward, gemm_peak).
 //
 //   --csv FILE --gpu NAME --driver VER --date YYYY-MM-DD --dtype fp16|bf16
-//   --target-ms MS (> 0) --n-max N (>= 512)
+//   --target-ms MS (> 0) --n-min N, --n-max N (powers of two from 512; n-min <= n-max)
+//   --d 64|128 (only that head dimension; default both), e.g. to profile one shape
 // plus program-specific "--key value" pairs handed to `extra`.
 #pragma once
 
@@ -17,12 +18,15 @@ struct Options {
   std::string csv, gpu, driver = "unknown", date;
   DType dtype = DType::f16;
   double target_ms = 600;
-  int n_max = 16384;
+  int n_min = 512, n_max = 16384;
+  int d_only = 0;  // 0: d = 64 and 128
+  bool wants_d(int d) const { return d_only == 0 || d_only == d; }
 };
 
 // Parses argv into `o`; other options go to `extra`, which returns false for
 // an unknown key or a bad value.  Returns 0, or 2 after printing a one-line
-// error (missing value, unknown option, bad dtype, target-ms <= 0, n-max < 512).
+// error (missing value, unknown option, bad dtype, target-ms <= 0, n-max < 512,
+// n-min > n-max, d not 64 or 128).
 int parse_options(const char* program, int argc, char** argv, Options& o,
                   const std::function<bool(const std::string& key, const std::string& value)>& extra);
 
