@@ -184,6 +184,23 @@ void LruCache::evict(Way& w) {
   w.valid = w.dirty = 0;
 }
 
+void LruCache::fill(Way& w, const LineAccess& a) {
+  Accounting acc{stats_, cfg_.sector_bytes};
+  w.line = a.line;
+  w.tensor = a.tensor;
+  acc.fill(a, w.valid, w.dirty);
+}
+
+void LruCache::drop(std::uint64_t slot) {
+  index_erase(ways_store_[slot].line);
+  evict(ways_store_[slot]);
+}
+
+void LruCache::fill_slot(std::uint64_t slot, const LineAccess& a) {
+  fill(ways_store_[slot], a);
+  index_put(a.line, slot);
+}
+
 void LruCache::access(const LineAccess& a) {
   if (cfg_.replacement != Replacement::lru) {
     access_other(a);
@@ -206,14 +223,9 @@ void LruCache::access(const LineAccess& a) {
     } else {
       slot = tail_;
       list_unlink(slot);
-      index_erase(ways_store_[slot].line);
-      evict(ways_store_[slot]);
+      drop(slot);
     }
-    Way& way = ways_store_[slot];
-    way.line = a.line;
-    way.tensor = a.tensor;
-    acc.fill(a, way.valid, way.dirty);
-    index_put(a.line, slot);
+    fill_slot(slot, a);
     list_push_front(slot);
     return;
   }
@@ -229,10 +241,8 @@ void LruCache::access(const LineAccess& a) {
     if (victim->line != kNone && (w.line == kNone || w.last_use < victim->last_use)) victim = &w;
   }
   if (victim->line != kNone) evict(*victim);
-  victim->line = a.line;
-  victim->tensor = a.tensor;
+  fill(*victim, a);
   victim->last_use = clock_;
-  acc.fill(a, victim->valid, victim->dirty);
 }
 
 std::uint64_t LruCache::next_random() {  // xorshift64*
@@ -298,14 +308,9 @@ void LruCache::access_other(const LineAccess& a) {
         slot = cfg_.rrip_newest_first ? rrip_head_[k] : rrip_tail_[k];
         rrip_unlink(slot);
       }
-      index_erase(ways_store_[slot].line);
-      evict(ways_store_[slot]);
+      drop(slot);
     }
-    Way& way = ways_store_[slot];
-    way.line = a.line;
-    way.tensor = a.tensor;
-    acc.fill(a, way.valid, way.dirty);
-    index_put(a.line, slot);
+    fill_slot(slot, a);
     if (r == Replacement::bip) {
       if (coin()) {
         list_push_front(slot);
@@ -350,9 +355,7 @@ void LruCache::access_other(const LineAccess& a) {
     }
     evict(*victim);
   }
-  victim->line = a.line;
-  victim->tensor = a.tensor;
-  acc.fill(a, victim->valid, victim->dirty);
+  fill(*victim, a);
   if (r == Replacement::bip) victim->last_use = coin() ? clock_ : 0;
   else if (rrip) victim->last_use = insert_rrpv();
 }

@@ -100,6 +100,12 @@ class LruCache {
     std::uint16_t tensor = 0;
   };
   void evict(Way& w);
+  /// Puts the missed line `a` into the free way `w` (fill accounting included).
+  void fill(Way& w, const LineAccess& a);
+  /// Fully associative: frees the resident way `slot` (unindexed, eviction accounted).
+  void drop(std::uint64_t slot);
+  /// Fully associative: fill() into way `slot`, and index it.
+  void fill_slot(std::uint64_t slot, const LineAccess& a);
   void access_other(const LineAccess& a);  ///< the non-LRU policies
   std::uint64_t next_random();
   bool coin(); ///< true with probability cfg_.epsilon
