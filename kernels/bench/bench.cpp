@@ -27,8 +27,6 @@
 #include "iolab/kernels/attention.hpp"
 
 using namespace iolab::kernels;
-using iolab::kernels::bench::csv_escape;
-using iolab::kernels::bench::Timing;
 
 int main(int argc, char** argv) {
   bench::Options opt;
@@ -41,10 +39,7 @@ int main(int argc, char** argv) {
       }))
     return rc;
   if (int rc = bench::open_device(opt)) return rc;
-  const std::string &csv_path = opt.csv, &gpu = opt.gpu, &driver = opt.driver, &date = opt.date;
   const DType dtype = opt.dtype;
-  const double target_ms = opt.target_ms;
-  const int n_max = opt.n_max;
   std::vector<KernelKind> kernels;
   for (std::size_t pos = 0; pos <= kernels_arg.size();) {
     const std::size_t comma = std::min(kernels_arg.find(',', pos), kernels_arg.size());
@@ -58,7 +53,7 @@ int main(int argc, char** argv) {
     pos = comma + 1;
   }
 
-  const int H = 16, total = 16384;
+  constexpr int H = bench::kHeads, total = bench::kTokens;
   const std::size_t max_elems = static_cast<std::size_t>(total) * H * 128;
   // Random inputs, generated once (every shape uses B*N = 16384, so the same buffers serve all).
   std::vector<std::uint16_t> host(max_elems);
@@ -79,46 +74,28 @@ int main(int argc, char** argv) {
   float* lse;
   CUDA_OK(cudaMalloc(&lse, static_cast<std::size_t>(total) * H * 4));
   std::size_t ws_bytes = 0;
-  for (int n = 512; n <= n_max; n *= 2)
+  for (const bench::Shape& sh : bench::shapes(opt))
     for (KernelKind kk : kernels) {
       AttentionParams s;
-      s.batch = total / n; s.heads = H; s.n = n; s.d = 128;
+      s.batch = sh.batch; s.heads = sh.heads; s.n = sh.n; s.d = sh.d;
       ws_bytes = std::max(ws_bytes, workspace_size(kk, s));
     }
   void* ws = nullptr;
   if (ws_bytes) CUDA_OK(cudaMalloc(&ws, ws_bytes));
-  std::printf("attention_bench: %s, %s, workspace %.2f GB\n", gpu.c_str(), dtype_name(dtype), ws_bytes / 1e9);
+  std::printf("attention_bench: %s, %s, workspace %.2f GB\n", opt.gpu.c_str(), dtype_name(dtype), ws_bytes / 1e9);
 
-  FILE* csv = std::fopen(csv_path.c_str(), "w");
-  if (!csv) {
-    std::perror(csv_path.c_str());
-    return 1;
+  bench::ResultWriter out(opt);
+  if (!out.open()) return 1;
+  for (const bench::Shape& sh : bench::shapes(opt)) {
+    AttentionParams p;
+    p.q = q; p.k = k; p.v = v; p.o = o; p.lse = lse;
+    p.workspace = ws; p.workspace_bytes = ws_bytes;
+    p.batch = sh.batch; p.heads = sh.heads; p.n = sh.n; p.d = sh.d;
+    p.dtype = dtype; p.causal = sh.causal;
+    for (KernelKind kind : kernels)
+      out.row(kernel_name(kind), "fwd", sh, sh.forward_flops(),
+              bench::time_launches([&] { return attention_forward(kind, p); }, opt.target_ms));
   }
-  std::fprintf(csv, "gpu,date,driver,kernel,pass,dtype,d,N,batch,heads,causal,ms,tflops,min_ms,reps,status\n");
-  std::printf("%-9s %-5s %4s %6s %5s %6s %10s %9s\n", "kernel", "dtype", "d", "N", "B", "causal", "ms", "TFLOP/s");
-  for (int d : {64, 128})
-    for (bool causal : {false, true})
-      for (int n = opt.n_min; n <= n_max && opt.wants_d(d); n *= 2) {
-        const int B = total / n;
-        AttentionParams p;
-        p.q = q; p.k = k; p.v = v; p.o = o; p.lse = lse;
-        p.workspace = ws; p.workspace_bytes = ws_bytes;
-        p.batch = B; p.heads = H; p.n = n; p.d = d;
-        p.dtype = dtype; p.causal = causal;
-        const double flops = 4.0 * B * H * double(n) * n * d * (causal ? 0.5 : 1.0);
-        for (KernelKind kind : kernels) {
-          const Timing t = bench::time_launches([&] { return attention_forward(kind, p); }, target_ms);
-          const double tflops = t.median_ms > 0 ? flops / (t.median_ms * 1e-3) / 1e12 : 0.0;
-          std::printf("%-9s %-5s %4d %6d %5d %6s %10.4f %9.1f %s\n", kernel_name(kind), dtype_name(dtype), d, n, B,
-                      causal ? "true" : "false", t.median_ms, tflops, t.status == "ok" ? "" : t.status.c_str());
-          std::fflush(stdout);
-          std::fprintf(csv, "%s,%s,%s,%s,fwd,%s,%d,%d,%d,%d,%s,%.5f,%.2f,%.5f,%d,%s\n", csv_escape(gpu).c_str(),
-                       date.c_str(), csv_escape(driver).c_str(), kernel_name(kind), dtype_name(dtype), d, n, B, H,
-                       causal ? "true" : "false", t.median_ms, tflops, t.min_ms, t.reps, csv_escape(t.status).c_str());
-          std::fflush(csv);
-        }
-      }
-  std::fclose(csv);
   cudaFree(q); cudaFree(k); cudaFree(v); cudaFree(o); cudaFree(lse); cudaFree(ws);
   release_cached_resources();
   return 0;

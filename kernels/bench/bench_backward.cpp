@@ -31,8 +31,6 @@
 #include "iolab/kernels/attention_backward.hpp"
 
 using namespace iolab::kernels;
-using iolab::kernels::bench::csv_escape;
-using iolab::kernels::bench::Timing;
 using iolab::kernels::bench::time_launches;
 
 int main(int argc, char** argv) {
@@ -49,15 +47,12 @@ int main(int argc, char** argv) {
                                     }))
     return rc;
   if (int rc = bench::open_device(opt)) return rc;
-  const std::string &csv_path = opt.csv, &gpu = opt.gpu, &driver = opt.driver, &date = opt.date;
   const DType dtype = opt.dtype;
-  const double target_ms = opt.target_ms;
-  const int n_max = opt.n_max;
   const bool do_bwd = passes.find("bwd") != std::string::npos &&
                       (passes.find("bwd") == 0 || passes.find(",bwd") != std::string::npos);
   const bool do_fwdbwd = passes.find("fwdbwd") != std::string::npos;
 
-  const int H = 16, total = 16384;
+  constexpr int H = bench::kHeads, total = bench::kTokens;
   const std::size_t max_elems = static_cast<std::size_t>(total) * H * 128;
   std::vector<std::uint16_t> host(max_elems);
   void *q, *k, *v, *o, *dout, *dq, *dk, *dv;
@@ -78,57 +73,37 @@ int main(int argc, char** argv) {
   const std::size_t ws_bytes = workspace_size_backward(wsq);  // B*N = 16384 for every shape
   void* ws;
   CUDA_OK(cudaMalloc(&ws, ws_bytes));
-  std::printf("attention_bench_backward: %s, %s, workspace %.2f GB\n", gpu.c_str(), dtype_name(dtype), ws_bytes / 1e9);
+  std::printf("attention_bench_backward: %s, %s, workspace %.2f GB\n", opt.gpu.c_str(), dtype_name(dtype), ws_bytes / 1e9);
 
-  FILE* csv = std::fopen(csv_path.c_str(), "w");
-  if (!csv) {
-    std::perror(csv_path.c_str());
-    return 1;
+  bench::ResultWriter out(opt);
+  if (!out.open()) return 1;
+  for (const bench::Shape& sh : bench::shapes(opt)) {
+    AttentionParams f;
+    f.q = q; f.k = k; f.v = v; f.o = o; f.lse = lse;
+    f.batch = sh.batch; f.heads = sh.heads; f.n = sh.n; f.d = sh.d; f.dtype = dtype; f.causal = sh.causal;
+    AttentionBackwardParams b;
+    b.q = q; b.k = k; b.v = v; b.o = o; b.dout = dout; b.lse = lse;
+    b.dq = dq; b.dk = dk; b.dv = dv; b.workspace = ws; b.workspace_bytes = ws_bytes;
+    b.batch = sh.batch; b.heads = sh.heads; b.n = sh.n; b.d = sh.d; b.dtype = dtype; b.causal = sh.causal;
+    const Status fst = attention_forward(KernelKind::flash2, f);  // O and LSE for the backward
+    if (!fst.ok) {
+      std::fprintf(stderr, "flash2 forward failed: %s\n", fst.message.c_str());
+      return 1;
+    }
+    for (bool det : {false, true}) {
+      if (det && !with_det) continue;
+      b.deterministic = det;
+      const char* name = det ? "flash2_det" : "flash2";
+      if (do_bwd)
+        out.row(name, "bwd", sh, 2.5 * sh.forward_flops(),
+                time_launches([&] { return attention_backward(b); }, opt.target_ms));
+      if (do_fwdbwd && !det)  // the deterministic mode is timed for the backward alone
+        out.row(name, "fwdbwd", sh, 3.5 * sh.forward_flops(), time_launches([&] {
+                  const Status s = attention_forward(KernelKind::flash2, f);
+                  return s.ok ? attention_backward(b) : s;
+                }, opt.target_ms));
+    }
   }
-  std::fprintf(csv, "gpu,date,driver,kernel,pass,dtype,d,N,batch,heads,causal,ms,tflops,min_ms,reps,status\n");
-  std::printf("%-10s %-6s %-5s %4s %6s %5s %6s %10s %9s\n", "kernel", "pass", "dtype", "d", "N", "B", "causal", "ms",
-              "TFLOP/s");
-  auto emit = [&](const char* kernel, const char* pass, int d, int n, int B, bool causal, double flops,
-                  const Timing& t) {
-    const double tflops = t.median_ms > 0 ? flops / (t.median_ms * 1e-3) / 1e12 : 0.0;
-    std::printf("%-10s %-6s %-5s %4d %6d %5d %6s %10.4f %9.1f %s\n", kernel, pass, dtype_name(dtype), d, n, B,
-                causal ? "true" : "false", t.median_ms, tflops, t.status == "ok" ? "" : t.status.c_str());
-    std::fflush(stdout);
-    std::fprintf(csv, "%s,%s,%s,%s,%s,%s,%d,%d,%d,%d,%s,%.5f,%.2f,%.5f,%d,%s\n", csv_escape(gpu).c_str(),
-                 date.c_str(), csv_escape(driver).c_str(), kernel, pass, dtype_name(dtype), d, n, B, H,
-                 causal ? "true" : "false", t.median_ms, tflops, t.min_ms, t.reps, csv_escape(t.status).c_str());
-    std::fflush(csv);
-  };
-  for (int d : {64, 128})
-    for (bool causal : {false, true})
-      for (int n = opt.n_min; n <= n_max && opt.wants_d(d); n *= 2) {
-        const int B = total / n;
-        AttentionParams f;
-        f.q = q; f.k = k; f.v = v; f.o = o; f.lse = lse;
-        f.batch = B; f.heads = H; f.n = n; f.d = d; f.dtype = dtype; f.causal = causal;
-        AttentionBackwardParams b;
-        b.q = q; b.k = k; b.v = v; b.o = o; b.dout = dout; b.lse = lse;
-        b.dq = dq; b.dk = dk; b.dv = dv; b.workspace = ws; b.workspace_bytes = ws_bytes;
-        b.batch = B; b.heads = H; b.n = n; b.d = d; b.dtype = dtype; b.causal = causal;
-        const Status fst = attention_forward(KernelKind::flash2, f);  // O and LSE for the backward
-        if (!fst.ok) {
-          std::fprintf(stderr, "flash2 forward failed: %s\n", fst.message.c_str());
-          return 1;
-        }
-        const double fwd_flops = 4.0 * B * H * double(n) * n * d * (causal ? 0.5 : 1.0);
-        for (bool det : {false, true}) {
-          if (det && !with_det) continue;
-          b.deterministic = det;
-          const char* name = det ? "flash2_det" : "flash2";
-          if (do_bwd) emit(name, "bwd", d, n, B, causal, 2.5 * fwd_flops, time_launches([&] { return attention_backward(b); }, target_ms));
-          if (do_fwdbwd && !det)  // the deterministic mode is timed for the backward alone
-            emit(name, "fwdbwd", d, n, B, causal, 3.5 * fwd_flops, time_launches([&] {
-                   const Status s = attention_forward(KernelKind::flash2, f);
-                   return s.ok ? attention_backward(b) : s;
-                 }, target_ms));
-        }
-      }
-  std::fclose(csv);
   for (void* p : {q, k, v, o, dout, dq, dk, dv, ws}) cudaFree(p);
   cudaFree(lse);
   release_cached_resources();

@@ -65,4 +65,42 @@ int open_device(Options& o) {
   return 0;
 }
 
+double Shape::forward_flops() const { return 4.0 * batch * heads * double(n) * n * d * (causal ? 0.5 : 1.0); }
+
+std::vector<Shape> shapes(const Options& o) {
+  std::vector<Shape> out;
+  for (int d : {64, 128})
+    for (bool causal : {false, true})
+      for (int n = o.n_min; n <= o.n_max && o.wants_d(d); n *= 2) out.push_back({d, n, kTokens / n, kHeads, causal});
+  return out;
+}
+
+ResultWriter::~ResultWriter() {
+  if (f_) std::fclose(f_);
+}
+
+bool ResultWriter::open() {
+  f_ = std::fopen(o_.csv.c_str(), "w");
+  if (!f_) {
+    std::perror(o_.csv.c_str());
+    return false;
+  }
+  std::fprintf(f_, "gpu,date,driver,kernel,pass,dtype,d,N,batch,heads,causal,ms,tflops,min_ms,reps,status\n");
+  std::printf("%-13s %-6s %-5s %4s %6s %5s %6s %10s %9s\n", "kernel", "pass", "dtype", "d", "N", "B", "causal", "ms",
+              "TFLOP/s");
+  return true;
+}
+
+void ResultWriter::row(const char* kernel, const char* pass, const Shape& s, double flops, const Timing& t) {
+  const double tflops = t.median_ms > 0 ? flops / (t.median_ms * 1e-3) / 1e12 : 0.0;
+  const char* causal = s.causal ? "true" : "false";
+  std::printf("%-13s %-6s %-5s %4d %6d %5d %6s %10.4f %9.1f %s\n", kernel, pass, dtype_name(o_.dtype), s.d, s.n,
+              s.batch, causal, t.median_ms, tflops, t.status == "ok" ? "" : t.status.c_str());
+  std::fflush(stdout);
+  std::fprintf(f_, "%s,%s,%s,%s,%s,%s,%d,%d,%d,%d,%s,%.5f,%.2f,%.5f,%d,%s\n", csv_escape(o_.gpu).c_str(),
+               o_.date.c_str(), csv_escape(o_.driver).c_str(), kernel, pass, dtype_name(o_.dtype), s.d, s.n, s.batch,
+               s.heads, causal, t.median_ms, tflops, t.min_ms, t.reps, csv_escape(t.status).c_str());
+  std::fflush(f_);
+}
+
 }  // namespace iolab::kernels::bench

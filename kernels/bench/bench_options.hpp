@@ -7,9 +7,12 @@
 // plus program-specific "--key value" pairs handed to `extra`.
 #pragma once
 
+#include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "event_timing.hpp"
 #include "iolab/kernels/tiling.hpp"
 
 namespace iolab::kernels::bench {
@@ -33,5 +36,32 @@ int parse_options(const char* program, int argc, char** argv, Options& o,
 // 77 (after printing SKIPPED) when no CUDA GPU is present; otherwise 0, with
 // o.gpu defaulting to the device name and o.date to today (UTC).
 int open_device(Options& o);
+
+// The benchmark grid of the kernels issue: H = 16 heads, B = 16384 / N, N = n_min, 2 n_min, ... n_max,
+// d = 64 then 128 (or only d_only), for each d the non-causal shapes before the causal ones.
+constexpr int kHeads = 16, kTokens = 16384;
+struct Shape {
+  int d, n, batch, heads;
+  bool causal;
+  double forward_flops() const;  ///< 4 B H N^2 d, halved when causal
+};
+std::vector<Shape> shapes(const Options& o);
+
+// The results CSV (columns gpu,date,driver,kernel,pass,dtype,d,N,batch,heads,causal,ms,tflops,min_ms,
+// reps,status, as committed under kernels/bench/results/): open() writes the header (false after a
+// one-line error); row() appends one timing and echoes it to stdout.
+class ResultWriter {
+ public:
+  explicit ResultWriter(const Options& o) : o_(o) {}
+  ~ResultWriter();
+  ResultWriter(const ResultWriter&) = delete;
+  ResultWriter& operator=(const ResultWriter&) = delete;
+  bool open();
+  void row(const char* kernel, const char* pass, const Shape& s, double flops, const Timing& t);
+
+ private:
+  const Options& o_;
+  std::FILE* f_ = nullptr;
+};
 
 }  // namespace iolab::kernels::bench
