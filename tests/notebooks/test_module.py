@@ -234,3 +234,26 @@ def test_frame_sampling_keeps_first_and_last(tmp_path):
     assert "step 1 of 8" in texts[0] and "step 8 of 8" in texts[2]
     with pytest.raises(iolab.InputError):
         iolab.Machine(8).animate(str(tmp_path / "no.gif"))
+
+
+def test_kernel_tiling_and_flash1_splits_follow_the_kernels_header():
+    # kernels/include/iolab/kernels/tiling.hpp, as the CUDA sources use it
+    assert iolab.kernel_tiling("flash2", 64) == {"br": 64, "bc": 64, "threads": 128, "smem_bytes": 40960}
+    t = iolab.kernel_tiling("flash1", 128)
+    assert (t["br"], t["bc"], t["threads"]) == (128, 256, 256)
+    assert (iolab.kernel_tiling("flash2_hopper", 64)["bc"], iolab.kernel_tiling("flash2_hopper", 128)["bc"]) == (64, 128)
+    # T_r = 32 Q blocks, 2 per split, at least one thread block per SM over 64 heads: S = max(16, 3) = 16
+    assert iolab.flash1_splits(64, 4096, 128, 132) == 16
+    assert iolab.flash1_splits(8, 4096, 128, 132) == 17  # ceil(132 / 8) thread blocks per head
+    with pytest.raises(iolab.InputError, match="unknown kernel"):
+        iolab.kernel_tiling("flash3", 64)
+    with pytest.raises(iolab.InputError, match="64 or 128"):
+        iolab.kernel_tiling("flash2", 96)
+
+
+def test_plan_with_splits_matches_the_cli():
+    # `iolab count --algo flash1 --N 4096 --d 128 --br 128 --bc 256 --splits 16 --causal`: K read 6,553,600 elements
+    p = iolab.plan("flash1", 4096, 128, M=1 << 22, br=128, bc=256, causal=True, splits=16)
+    assert iolab.closed_form(p)["tensors"]["K"]["reads"] == 6_553_600
+    one = iolab.plan("flash1", 4096, 128, M=1 << 22, br=128, bc=256, causal=True)
+    assert iolab.closed_form(one)["tensors"]["K"]["reads"] < 6_553_600  # one split reads K/V once per K/V block

@@ -34,6 +34,11 @@ Animations: ``Machine(..., trace=True)`` records a run; ``m.animate("run.gif")``
 draws it, ``m.save_trace("run.json")`` saves it for ``iolab animate --trace``;
 ``iolab.animate_builtin(plan, "flash2.gif")`` draws a built-in algorithm.
 
+The CUDA kernels' tiling (kernels/include/iolab/kernels/tiling.hpp), for predicting their traffic:
+``iolab.kernel_tiling("flash1", d=128)`` (br, bc, threads, smem_bytes) and
+``iolab.flash1_splits(heads, N, d, sms)``; ``iolab.plan("flash1", ..., splits=S)`` plans flash1 with its
+Q blocks over S thread blocks.
+
 The module is built into ``<build>/simulator/python``; put that directory on
 PYTHONPATH (the notebooks read IOLAB_PYTHONPATH) and use /usr/bin/python3.
 """
@@ -56,7 +61,9 @@ from ._core import (  # noqa: F401
     closed_form_flash2,
     closed_form_standard,
     fit_power_law,
+    flash1_splits,
     is_decoding,
+    kernel_tiling,
     plan,
     preset_M,
     presets,
@@ -69,7 +76,8 @@ from .check import CheckReport, best_builtin, check, lower_bound  # noqa: F401
 __all__ = [
     "CapacityError", "CheckReport", "HbmTensor", "HbmView", "InputError", "Machine", "Plan", "ScheduleError",
     "SramTile", "algorithms", "animate_builtin", "best_builtin", "bound", "bytes_of", "check", "closed_form",
-    "closed_form_flash1", "closed_form_flash2", "closed_form_standard", "fit_power_law", "is_decoding", "lower_bound",
+    "closed_form_flash1", "closed_form_flash2", "closed_form_standard", "fit_power_law", "flash1_splits", "is_decoding",
+    "kernel_tiling", "lower_bound",
     "plan",
     "preset_M", "presets", "reference_attention", "run", "simulate",
 ]

@@ -23,6 +23,7 @@
 #include "iolab/analysis/atomic_file.hpp"
 #include "iolab/analysis/bounds.hpp"
 #include "iolab/analysis/closed_form.hpp"
+#include "iolab/kernels/tiling.hpp"
 #include "iolab/analysis/loglog_fit.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
 #include "iolab/sim/attention/reference.hpp"
@@ -139,7 +140,7 @@ py::dict closed_form_dict(const analysis::ClosedForm& cf) {
 
 sim::Plan make_plan(const std::string& algo, std::int64_t N, std::int64_t d, count_t M, const std::string& dtype,
                     const std::string& tiling, std::optional<std::int64_t> br, std::optional<std::int64_t> bc,
-                    const std::string& pass, bool causal) {
+                    const std::string& pass, bool causal, std::int64_t splits) {
   if (br.has_value() != bc.has_value()) throw sim::InputError("br and bc go together");
   sim::AttentionProblem p;
   p.algo = algo;
@@ -152,6 +153,7 @@ sim::Plan make_plan(const std::string& algo, std::int64_t N, std::int64_t d, cou
   p.bc = bc;
   p.pass = sim::parse_pass(pass);
   p.causal = causal;
+  p.splits = splits;
   return sim::algorithm(algo).plan(p);
 }
 
@@ -476,9 +478,34 @@ PYBIND11_MODULE(_core, mod) {
           "rather than full N x N attention.");
   mod.def("plan", &make_plan, py::arg("algo"), py::arg("N"), py::arg("d"), py::arg("M"), py::arg("dtype") = "fp16",
           py::arg("tiling") = "fit", py::arg("br") = py::none(), py::arg("bc") = py::none(),
-          py::arg("pass_") = "fwd", py::arg("causal") = false,
+          py::arg("pass_") = "fwd", py::arg("causal") = false, py::arg("splits") = 0,
           "Plans a built-in algorithm (InputError/CapacityError when M is too small).\n"
-          "pass_: 'fwd', 'bwd' or 'fwdbwd'; causal: mask keys after the query.");
+          "pass_: 'fwd', 'bwd' or 'fwdbwd'; causal: mask keys after the query;\n"
+          "splits: flash1's Q blocks over that many thread blocks (as `iolab count --splits`).");
+  mod.def(
+      "kernel_tiling",
+      [](const std::string& kernel, int d, const std::string& dtype) {
+        namespace k = iolab::kernels;
+        k::KernelKind kind{};
+        if (!k::kernel_from_name(kernel.c_str(), kind)) throw sim::InputError("unknown kernel '" + kernel + "'");
+        if (d != 64 && d != 128) throw sim::InputError("kernel head dimension must be 64 or 128");
+        const auto t = k::tiling(kind, d, dtype == "bf16" ? k::DType::bf16 : k::DType::f16);
+        py::dict out;
+        out["br"] = t.B_r;
+        out["bc"] = t.B_c;
+        out["threads"] = t.threads;
+        out["smem_bytes"] = t.smem_bytes;
+        return out;
+      },
+      py::arg("kernel"), py::arg("d"), py::arg("dtype") = "fp16",
+      "The CUDA kernel's tiling (kernels/include/iolab/kernels/tiling.hpp): br, bc, threads, smem_bytes.");
+  mod.def(
+      "flash1_splits",
+      [](std::int64_t heads, std::int64_t N, int d, int sms) {
+        return iolab::kernels::flash1_splits(heads, N, d, sms);
+      },
+      py::arg("heads"), py::arg("N"), py::arg("d"), py::arg("sms"),
+      "Thread blocks per (batch, head) the flash1 kernel launches for batch*heads = heads on `sms` SMs.");
   mod.def(
       "run",
       [](const BoxPtr& b, const sim::Plan& plan, const Tensor& Q, const Tensor& K, const Tensor& V) {
@@ -507,7 +534,7 @@ PYBIND11_MODULE(_core, mod) {
       [](const std::string& algo, std::int64_t N, std::int64_t d, count_t M, const std::string& dtype,
          const std::string& tiling, std::optional<std::int64_t> br, std::optional<std::int64_t> bc,
          const std::string& pass, bool causal, bool compute, std::uint64_t seed) {
-        const auto plan = make_plan(algo, N, d, M, dtype, tiling, br, bc, pass, causal);
+        const auto plan = make_plan(algo, N, d, M, dtype, tiling, br, bc, pass, causal, 0);
         sim::SimOptions o;
         o.mode = compute ? sim::Mode::compute : sim::Mode::count_only;
         o.seed = seed;
