@@ -9,7 +9,7 @@
 //
 //   attention_bench --csv FILE [--gpu NAME] [--driver VER] [--date DATE]
 //                   [--kernels standard,flash1,flash2,flash2_hopper] [--dtype fp16|bf16] [--target-ms MS]
-//                   [--n-min N] [--n-max N] [--d 64|128]
+//                   [--n-min N] [--n-max N] [--d 64|128] [--causal 0|1]
 #include <cuda_runtime.h>
 
 #include <algorithm>

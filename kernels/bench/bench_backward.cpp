@@ -11,7 +11,7 @@
 //   flash2_det  backward in the deterministic mode (--deterministic 1; pass bwd only)
 //
 //   attention_bench_backward --csv FILE [--gpu NAME] [--driver VER] [--date DATE] [--dtype fp16|bf16]
-//                            [--target-ms MS] [--n-min N] [--n-max N] [--d 64|128] [--deterministic 0|1] [--passes bwd,fwdbwd]
+//                            [--target-ms MS] [--n-min N] [--n-max N] [--d 64|128] [--causal 0|1] [--deterministic 0|1] [--passes bwd,fwdbwd]
 #include <cuda_runtime.h>
 
 #include <algorithm>

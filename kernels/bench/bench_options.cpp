@@ -39,6 +39,9 @@ int parse_options(const char* program, int argc, char** argv, Options& o,
     } else if (k == "--d") {
       o.d_only = std::atoi(v.c_str());
       ok = o.d_only == 64 || o.d_only == 128;
+    } else if (k == "--causal") {
+      o.causal_only = v == "0" ? 0 : v == "1" ? 1 : -2;
+      ok = o.causal_only >= 0;
     } else ok = extra(k, v);
     if (!ok) {
       std::fprintf(stderr, "%s: unknown option or bad value: %s %s\n", program, k.c_str(), v.c_str());
@@ -71,7 +74,8 @@ std::vector<Shape> shapes(const Options& o) {
   std::vector<Shape> out;
   for (int d : {64, 128})
     for (bool causal : {false, true})
-      for (int n = o.n_min; n <= o.n_max && o.wants_d(d); n *= 2) out.push_back({d, n, kTokens / n, kHeads, causal});
+      if ((o.d_only == 0 || o.d_only == d) && (o.causal_only < 0 || o.causal_only == int(causal)))
+        for (int n = o.n_min; n <= o.n_max; n *= 2) out.push_back({d, n, kTokens / n, kHeads, causal});
   return out;
 }
 

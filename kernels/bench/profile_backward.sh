@@ -23,20 +23,11 @@ if [[ ! -x "$BUILD/kernels/attention_bench_backward" ]]; then
   cmake -S . -B "$BUILD" -G Ninja -DIOLAB_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" -j "$(nproc)" --target attention_bench_backward >/dev/null
 fi
-# The benchmark runs the non-causal shape first; causal ones follow (one warm-up and timed launches each).
-kernel_regex='regex:flash2_bwd_kv_kernel'
-skip=3
-if [[ $CAUSAL == 1 ]]; then
-  # Skip the non-causal shape's launches: profile it after they are done (count them first).
-  nc=$(ncu --metrics gpu__time_duration.sum -k "$kernel_regex" \
-         "$BUILD/kernels/attention_bench_backward" --csv /dev/null --dtype "$DTYPE" --d "$D" --n-min "$N" --n-max "$N" \
-         --target-ms 1 --passes bwd --deterministic 0 2>/dev/null | grep -c "flash2_bwd_kv_kernel" || true)
-  skip=$((nc / 2 + 3))
-fi
+skip=3  # the 4th launch: after the benchmark's warm-up
 echo "== profile_backward.sh on $gpu: d=$D N=$N causal=$CAUSAL $DTYPE (launch-skip $skip)"
-ncu --set full -k "$kernel_regex" --launch-skip "$skip" -c 1 -f -o "$OUT/$tag" \
+ncu --set full -k regex:flash2_bwd_kv_kernel --launch-skip "$skip" -c 1 -f -o "$OUT/$tag" \
   "$BUILD/kernels/attention_bench_backward" --csv /dev/null --dtype "$DTYPE" --d "$D" --n-min "$N" --n-max "$N" \
-  --target-ms 1 --passes bwd --deterministic 0 >"$OUT/${tag}_bench.txt" 2>&1
+  --causal "$CAUSAL" --target-ms 1 --passes bwd --deterministic 0 >"$OUT/${tag}_bench.txt" 2>&1
 ncu --import "$OUT/$tag.ncu-rep" --page details >"$OUT/${tag}_details.txt"
 ncu --import "$OUT/$tag.ncu-rep" --page raw --csv >"$OUT/${tag}_raw.csv"
 grep -E "Duration|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|L1/TEX Hit Rate|L2 Hit Rate|Registers Per|Achieved Occupancy|Warp Cycles Per Issued|Issue Slots Busy|Executed Ipc Active" \
