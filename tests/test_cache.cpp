@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <random>
+#include <set>
 
 #include "iolab/sim/attention/simulate.hpp"
 #include "iolab/sim/cache/cache_model.hpp"
@@ -286,4 +287,159 @@ TEST_CASE("replacement policies keep the write-back accounting and names", "[cac
   bad.epsilon = 0;
   bad.seed = 0;
   CHECK_THROWS_AS(bad.validate(), InputError);
+}
+
+TEST_CASE("a dirty limit cleans the line dirtied longest ago and keeps it resident", "[cache]") {
+  // 8 lines of 64 B, one sector each; at most 2 dirty lines (128 B).
+  for (auto r : {Replacement::lru, Replacement::srrip}) {
+    for (std::uint32_t ways : {0u, 2u}) {
+      CacheConfig c = with(cfg(8, ways), r);
+      c.dirty_limit_bytes = 128;
+      LruCache cache(c, one_tensor());
+      for (std::uint64_t l = 0; l < 4; ++l) cache.access({l, 1u, 0, true});  // writes 0..3: 0 and 1 cleaned
+      CHECK(cache.stats().hbm_write_bytes == 2 * 64);
+      CHECK(cache.stats().cleanings == 2);
+      CHECK(cache.dirty_bytes() == 128);
+      CHECK(cache.stats().evictions == 0);
+      for (std::uint64_t l = 0; l < 4; ++l) cache.access({l, 1u, 0, false});  // all four still resident
+      CHECK(cache.stats().hits == 4);
+      CHECK(cache.stats().hbm_read_bytes == 0);
+      cache.access({2, 1u, 0, true});  // already dirty: no new entry, no cleaning
+      CHECK(cache.stats().cleanings == 2);
+      cache.access({0, 1u, 0, true});  // 0 dirty again: 3 dirty lines, the oldest (2) is cleaned
+      CHECK(cache.stats().cleanings == 3);
+      CHECK(cache.stats().hbm_write_bytes == 3 * 64);
+      cache.flush();  // 3 and 0 still dirty
+      CHECK(cache.stats().hbm_write_bytes == 5 * 64);
+      CHECK(cache.dirty_bytes() == 0);
+    }
+  }
+}
+
+TEST_CASE("a dirty limit bounds resident dirty bytes and adds write-backs only, on random traces", "[cache]") {
+  // Same reads, hits and misses with and without the limit (cleaning never evicts); writes >= the
+  // unlimited run's, and flush() brings both to the same bytes written once every write-back is counted
+  // per dirtying: limited writes - unlimited writes == cleanings' bytes that were dirtied again later.
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    const auto t = random_trace(seed, 20000, 300);
+    for (std::uint32_t ways : {0u, 4u}) {
+      for (auto r : {Replacement::lru, Replacement::srrip})
+      for (auto clean : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest}) {
+        CacheConfig c = with(cfg(64, ways), r);
+        const auto free = simulate_lru(c, t, {{"A", 0, 1 << 20}, {"B", 1 << 20, 1 << 20}}, true);
+        c.dirty_limit_bytes = 16 * 64;
+        c.dirty_clean = clean;
+        LruCache lim(c, {{"A", 0, 1 << 20}, {"B", 1 << 20, 1 << 20}});
+        for (const auto& a : t) {
+          lim.access(a);
+          REQUIRE(lim.dirty_bytes() <= c.dirty_limit_bytes);
+        }
+        lim.flush();
+        const auto& s = lim.stats();
+        CHECK(s.misses == free.misses);
+        CHECK(s.hbm_read_bytes == free.hbm_read_bytes);
+        CHECK(s.evictions == free.evictions);
+        CHECK(s.cleanings > 0);
+        CHECK(s.hbm_write_bytes > free.hbm_write_bytes);
+        CHECK(s.tensors[0].hbm_write_bytes + s.tensors[1].hbm_write_bytes == s.hbm_write_bytes);
+      }
+    }
+  }
+  auto c = cfg(4, 0);
+  c.dirty_limit_bytes = 64;
+  CHECK_THROWS_AS(simulate_belady(c, reads({1, 2}), one_tensor()), InputError);
+  for (auto clean : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest})
+    CHECK(parse_dirty_clean(to_string(clean)) == clean);
+  CHECK_THROWS_AS(parse_dirty_clean("newest"), InputError);
+}
+
+TEST_CASE("dirty-line cleaning orders: the oldest, one at random, the oldest of the set written", "[cache]") {
+  // 4 sets x 4 ways of 64 B lines, at most 3 dirty lines. Lines 0, 4, 8 share set 0; 1 is in set 1.
+  auto c = cfg(16, 4);
+  c.dirty_limit_bytes = 3 * 64;
+  auto run = [&](DirtyClean clean, std::initializer_list<std::uint64_t> writes) {
+    c.dirty_clean = clean;
+    LruCache cache(c, one_tensor());
+    for (auto l : writes) cache.access({l, 1u, 0, true});
+    return cache;
+  };
+  // Writes 1, 0, 4, 8: the fourth dirty line makes one too many. oldest: line 1; set-oldest: line 0, the
+  // oldest dirty line of set 0 (the set of line 8).
+  auto oldest = run(DirtyClean::oldest, {1, 0, 4, 8});
+  auto in_set = run(DirtyClean::set_oldest, {1, 0, 4, 8});
+  CHECK(oldest.stats().cleanings == 1);
+  CHECK(in_set.stats().cleanings == 1);
+  oldest.flush();
+  in_set.flush();
+  CHECK(oldest.stats().hbm_write_bytes == 4 * 64);  // every line written back once in all
+  CHECK(in_set.stats().hbm_write_bytes == 4 * 64);
+  // Which line was cleaned shows when it is written again: a cleaned line is dirtied anew (a new cleaning
+  // later), one still dirty is not. Writes 1, 0, 4, 8, then 1 again.
+  auto o2 = run(DirtyClean::oldest, {1, 0, 4, 8, 1});    // 1 was clean: dirty again, 0 cleaned next
+  auto s2 = run(DirtyClean::set_oldest, {1, 0, 4, 8, 1});  // 1 still dirty: nothing new
+  CHECK(o2.stats().cleanings == 2);
+  CHECK(s2.stats().cleanings == 1);
+  // Random: a different line for different seeds, never more than the limit dirty.
+  c.dirty_clean = DirtyClean::random;
+  std::set<std::uint64_t> outcomes;  // cleanings after writing 1 again: 2 if 1 was the line cleaned, else 1
+  for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+    c.seed = seed;
+    LruCache cache(c, one_tensor());
+    for (std::uint64_t l : {1, 0, 4, 8}) cache.access({l, 1u, 0, true});
+    CHECK(cache.dirty_bytes() == 3 * 64);
+    cache.access({1, 1u, 0, true});
+    CHECK(cache.dirty_bytes() == 3 * 64);
+    outcomes.insert(cache.stats().cleanings);
+  }
+  CHECK(outcomes == std::set<std::uint64_t>{1, 2});
+}
+
+TEST_CASE("hashed set indexing spreads a strided pattern that modulo indexing maps to one set", "[cache]") {
+  // 16 sets x 2 ways; lines 0, 16, 32, ... all map to set 0 under line % sets.
+  std::vector<LineAccess> t;
+  for (int pass = 0; pass < 3; ++pass)
+    for (std::uint64_t l = 0; l < 8; ++l) t.push_back({l * 16, 1u, 0, false});
+  auto c = cfg(32, 2);
+  CHECK(simulate_lru(c, t, one_tensor()).misses == 24);  // 8 lines cycling through 2 ways
+  c.hashed_sets = true;
+  std::vector<int> per_set(16, 0);
+  for (std::uint64_t l = 0; l < 8; ++l) ++per_set[c.set_of(l * 16)];
+  int worst = 0;
+  for (int n : per_set) worst = std::max(worst, n);
+  const auto s = simulate_lru(c, t, one_tensor());
+  CHECK(worst <= 2);       // with this hash no set gets more than its 2 ways of these 8 lines...
+  CHECK(s.misses == 8);    // ...so only the first pass misses
+  CHECK(simulate_belady(c, t, one_tensor()).misses == 8);
+  for (std::uint64_t l = 0; l < 1000; ++l) CHECK(c.set_of(l) < c.sets());
+}
+
+TEST_CASE("contains, invalidate and peer fills", "[cache]") {
+  for (auto r : {Replacement::lru, Replacement::srrip, Replacement::random, Replacement::bip}) {
+    for (std::uint32_t ways : {0u, 2u}) {
+      LruCache c(with(cfg(4, ways, 128, 32), r), one_tensor());
+      c.access({1, 0b0011, 0, false});
+      CHECK(c.contains(1, 0b0011));
+      CHECK(!c.contains(1, 0b0111));  // sector 2 not valid
+      CHECK(!c.contains(2, 0b0001));
+      c.access({2, 0b1111, 0, true});
+      c.invalidate(2);  // dirty: written back, counted as an eviction
+      CHECK(!c.contains(2, 0b0001));
+      CHECK(c.stats().hbm_write_bytes == 128);
+      CHECK(c.stats().evictions == 1);
+      c.invalidate(7);  // not resident: nothing
+      CHECK(c.stats().evictions == 1);
+      LineAccess peer{3, 0b1111, 0, false};
+      peer.from_peer = true;
+      c.access(peer);  // a miss filled from a peer: no HBM bytes
+      CHECK(c.contains(3, 0b1111));
+      CHECK(c.stats().hbm_read_bytes == 64);
+      CHECK(c.stats().peer_read_bytes == 128);
+      // Fully associative, the freed way is reused: lines 1, 3, 4, 5 fit without another eviction.
+      // 2 sets x 2 ways: 1, 3 and 5 share set 1, so 5 evicts one of them.
+      c.access({4, 1u, 0, false});
+      c.access({5, 1u, 0, false});
+      CHECK(c.stats().evictions == (ways == 0 ? 1u : 2u));
+      CHECK(c.stats().misses == 5);
+    }
+  }
 }

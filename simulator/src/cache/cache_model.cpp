@@ -35,10 +35,14 @@ struct Accounting {
     ++t.accesses;
     ++t.misses;
   }
-  void fetch(std::uint16_t tensor, std::uint32_t sectors) {
+  void fetch(const LineAccess& a, std::uint32_t sectors) {
     const std::uint64_t b = static_cast<std::uint64_t>(std::popcount(sectors)) * sector_bytes;
+    if (a.from_peer) {
+      s.peer_read_bytes += b;
+      return;
+    }
     s.hbm_read_bytes += b;
-    s.tensors[tensor].hbm_read_bytes += b;
+    s.tensors[a.tensor].hbm_read_bytes += b;
   }
   void write_back(std::uint16_t tensor, std::uint32_t dirty) {
     const std::uint64_t b = static_cast<std::uint64_t>(std::popcount(dirty)) * sector_bytes;
@@ -64,7 +68,7 @@ struct Accounting {
       return true;
     }
     miss(a);
-    fetch(a.tensor, missing);
+    fetch(a, missing);
     valid |= missing;
     return false;
   }
@@ -73,7 +77,7 @@ struct Accounting {
     miss(a);
     valid = a.sectors;
     dirty = a.write ? a.sectors : 0;
-    if (!a.write) fetch(a.tensor, a.sectors);
+    if (!a.write) fetch(a, a.sectors);
   }
 };
 
@@ -97,6 +101,21 @@ Replacement parse_replacement(std::string_view name) {
   for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip})
     if (name == to_string(r)) return r;
   throw InputError("unknown cache replacement '" + std::string(name) + "' (known: lru, random, bip, srrip, brrip)");
+}
+
+DirtyClean parse_dirty_clean(std::string_view name) {
+  for (auto c : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest})
+    if (name == to_string(c)) return c;
+  throw InputError("unknown dirty-line cleaning '" + std::string(name) + "' (known: oldest, random, set-oldest)");
+}
+
+const char* to_string(DirtyClean c) {
+  switch (c) {
+    case DirtyClean::oldest: return "oldest";
+    case DirtyClean::random: return "random";
+    case DirtyClean::set_oldest: return "set-oldest";
+  }
+  return "?";
 }
 
 const char* to_string(Replacement r) {
@@ -180,8 +199,114 @@ void LruCache::list_push_front(std::uint64_t w) {
 void LruCache::evict(Way& w) {
   Accounting acc{stats_, cfg_.sector_bytes};
   acc.evicted(w.tensor, w.dirty);
+  dirty_sectors_ -= cfg_.dirty_limit_bytes ? static_cast<std::uint64_t>(std::popcount(w.dirty)) : 0;
   w.line = kNone;
   w.valid = w.dirty = 0;
+  w.dirty_seq = 0;
+}
+
+LruCache::Way* LruCache::locate(std::uint64_t line) {
+  if (fully_) {
+    const std::uint64_t w = find(line);
+    return w == kNone ? nullptr : &ways_store_[w];
+  }
+  Way* set = &ways_store_[cfg_.set_of(line) * ways_];
+  for (std::uint64_t i = 0; i < ways_; ++i)
+    if (set[i].line == line) return &set[i];
+  return nullptr;
+}
+
+bool LruCache::contains(std::uint64_t line, std::uint32_t sectors) const {
+  const Way* w = const_cast<LruCache*>(this)->locate(line);
+  return w && (w->valid & sectors) == sectors;
+}
+
+void LruCache::invalidate(std::uint64_t line) {
+  Way* w = locate(line);
+  if (!w) return;
+  if (fully_) {
+    const auto slot = static_cast<std::uint64_t>(w - ways_store_.data());
+    if (cfg_.replacement == Replacement::srrip || cfg_.replacement == Replacement::brrip) rrip_unlink(slot);
+    else if (cfg_.replacement != Replacement::random) list_unlink(slot);
+    drop(slot);
+    free_slots_.push_back(slot);
+    return;
+  }
+  evict(*w);
+}
+
+std::uint64_t LruCache::take_free_slot() {
+  if (used_ < ways_) return used_++;
+  if (free_slots_.empty()) return kNone;
+  const std::uint64_t s = free_slots_.back();
+  free_slots_.pop_back();
+  return s;
+}
+
+void LruCache::access(const LineAccess& a) {
+  if (cfg_.dirty_limit_bytes == 0 || !a.write) {
+    access_policy(a);
+    return;
+  }
+  const Way* before = locate(a.line);
+  const std::uint32_t old_dirty = before ? before->dirty : 0;
+  access_policy(a);
+  Way* w = locate(a.line);  // a write always leaves its line resident
+  dirty_sectors_ += static_cast<std::uint64_t>(std::popcount(w->dirty) - std::popcount(old_dirty));
+  if (w->dirty_seq == 0) {  // clean until now: it joins the queue of lines to clean
+    w->dirty_seq = ++dirty_seq_;
+    dirty_fifo_.emplace_back(static_cast<std::uint64_t>(w - ways_store_.data()), dirty_seq_);
+  }
+  if (cfg_.dirty_clean == DirtyClean::set_oldest && !fully_ &&
+      dirty_sectors_ * cfg_.sector_bytes > cfg_.dirty_limit_bytes) {
+    Way* set = &ways_store_[cfg_.set_of(a.line) * ways_];
+    Way* oldest = nullptr;
+    for (std::uint64_t i = 0; i < ways_; ++i)
+      if (&set[i] != w && set[i].dirty && (!oldest || set[i].dirty_seq < oldest->dirty_seq)) oldest = &set[i];
+    if (oldest) {
+      Accounting acc{stats_, cfg_.sector_bytes};
+      acc.write_back(oldest->tensor, oldest->dirty);
+      ++stats_.cleanings;
+      dirty_sectors_ -= static_cast<std::uint64_t>(std::popcount(oldest->dirty));
+      oldest->dirty = 0;
+      oldest->dirty_seq = 0;  // its queue entry is stale now
+    }
+  }
+  enforce_dirty_limit();
+}
+
+void LruCache::enforce_dirty_limit() {
+  Accounting acc{stats_, cfg_.sector_bytes};
+  auto clean = [&](Way& w) {
+    acc.write_back(w.tensor, w.dirty);
+    ++stats_.cleanings;
+    dirty_sectors_ -= static_cast<std::uint64_t>(std::popcount(w.dirty));
+    w.dirty = 0;
+    w.dirty_seq = 0;
+  };
+  if (cfg_.dirty_clean == DirtyClean::random) {
+    // Entries in [dirty_head_, size) in any order; a stale one (evicted or cleaned since) is dropped when drawn.
+    while (dirty_sectors_ * cfg_.sector_bytes > cfg_.dirty_limit_bytes && dirty_head_ < dirty_fifo_.size()) {
+      const std::size_t i = dirty_head_ + static_cast<std::size_t>(next_random() % (dirty_fifo_.size() - dirty_head_));
+      const auto [way, seq] = dirty_fifo_[i];
+      dirty_fifo_[i] = dirty_fifo_.back();
+      dirty_fifo_.pop_back();
+      if (ways_store_[way].dirty_seq == seq) clean(ways_store_[way]);
+    }
+    if (dirty_fifo_.size() > 4096 && dirty_fifo_.size() > 4 * (dirty_sectors_ + 1)) {  // drop stale entries
+      std::erase_if(dirty_fifo_, [&](const auto& e) { return ways_store_[e.first].dirty_seq != e.second; });
+      dirty_head_ = 0;
+    }
+    return;
+  }
+  while (dirty_sectors_ * cfg_.sector_bytes > cfg_.dirty_limit_bytes && dirty_head_ < dirty_fifo_.size()) {
+    const auto [way, seq] = dirty_fifo_[dirty_head_++];
+    if (ways_store_[way].dirty_seq == seq) clean(ways_store_[way]);  // else evicted or cleaned since it was queued
+  }
+  if (dirty_head_ > 4096 && dirty_head_ * 2 > dirty_fifo_.size()) {  // drop the consumed front
+    dirty_fifo_.erase(dirty_fifo_.begin(), dirty_fifo_.begin() + static_cast<std::ptrdiff_t>(dirty_head_));
+    dirty_head_ = 0;
+  }
 }
 
 void LruCache::fill(Way& w, const LineAccess& a) {
@@ -201,7 +326,7 @@ void LruCache::fill_slot(std::uint64_t slot, const LineAccess& a) {
   index_put(a.line, slot);
 }
 
-void LruCache::access(const LineAccess& a) {
+void LruCache::access_policy(const LineAccess& a) {
   if (cfg_.replacement != Replacement::lru) {
     access_other(a);
     return;
@@ -217,10 +342,8 @@ void LruCache::access(const LineAccess& a) {
       list_push_front(w);
       return;
     }
-    std::uint64_t slot;
-    if (used_ < ways_) {
-      slot = used_++;
-    } else {
+    std::uint64_t slot = take_free_slot();
+    if (slot == kNone) {
       slot = tail_;
       list_unlink(slot);
       drop(slot);
@@ -229,7 +352,7 @@ void LruCache::access(const LineAccess& a) {
     list_push_front(slot);
     return;
   }
-  Way* set = &ways_store_[(a.line % sets_) * ways_];
+  Way* set = &ways_store_[cfg_.set_of(a.line) * ways_];
   Way* victim = set;
   for (std::uint64_t i = 0; i < ways_; ++i) {
     Way& w = set[i];
@@ -291,10 +414,8 @@ void LruCache::access_other(const LineAccess& a) {
       }
       return;
     }
-    std::uint64_t slot;
-    if (used_ < ways_) {
-      slot = used_++;
-    } else {
+    std::uint64_t slot = take_free_slot();
+    if (slot == kNone) {
       if (r == Replacement::random) {
         slot = next_random() % ways_;
       } else if (r == Replacement::bip) {
@@ -327,7 +448,7 @@ void LruCache::access_other(const LineAccess& a) {
     return;
   }
   // Set-associative: `last_use` is the recency stamp (bip; 0 = LRU position) or the RRPV (rrip).
-  Way* set = &ways_store_[(a.line % sets_) * ways_];
+  Way* set = &ways_store_[cfg_.set_of(a.line) * ways_];
   Way* victim = nullptr;
   for (std::uint64_t i = 0; i < ways_; ++i) {
     Way& w = set[i];
@@ -366,7 +487,11 @@ void LruCache::flush() {
     if (w.line != kNone && w.dirty) {
       acc.write_back(w.tensor, w.dirty);
       w.dirty = 0;
+      w.dirty_seq = 0;
     }
+  dirty_sectors_ = 0;
+  dirty_fifo_.clear();
+  dirty_head_ = 0;
 }
 
 CacheStats simulate_lru(const CacheConfig& cfg, std::span<const LineAccess> trace, std::vector<TensorRange> tensors,
@@ -384,6 +509,7 @@ CacheStats simulate_lru(const CacheConfig& cfg, const LineTrace& trace, bool flu
 CacheStats simulate_belady(const CacheConfig& cfg, std::span<const LineAccess> trace,
                            std::vector<TensorRange> tensors, bool flush_at_end) {
   cfg.validate();
+  if (cfg.dirty_limit_bytes != 0) throw InputError("Belady simulation takes no dirty limit (LruCache only)");
   CacheStats stats = empty_stats(tensors);
   Accounting acc{stats, cfg.sector_bytes};
   const std::uint64_t n = trace.size();
@@ -451,7 +577,7 @@ CacheStats simulate_belady(const CacheConfig& cfg, std::span<const LineAccess> t
   std::vector<Way> store(sets * nways);
   for (std::uint64_t i = 0; i < n; ++i) {
     const auto& a = trace[i];
-    Way* set = &store[(a.line % sets) * nways];
+    Way* set = &store[cfg.set_of(a.line) * nways];
     Way* hit = nullptr;
     Way* victim = set;
     for (std::uint64_t k = 0; k < nways; ++k) {

@@ -12,12 +12,20 @@
 //    valid and dirty), like a GPU L2 taking full-sector writes.
 //  * An eviction writes back the line's dirty sectors to HBM. flush() writes
 //    back everything still dirty (a kernel's end does not; call it or not).
-//  * ways == 0 means fully associative. Sets are indexed by line % sets.
+//  * ways == 0 means fully associative. Sets are indexed by line % sets, or by
+//    a hash of the line (CacheConfig::hashed_sets, like GPUs' address hashing).
 //  * Belady needs the whole trace in advance (simulate_belady); LRU runs
 //    online (LruCache::access) or over a trace (simulate_lru), and so do the
 //    policies of CacheConfig::replacement (LruCache follows it; default LRU).
 //  * The random choices of random, BIP and BRRIP come from a xorshift64*
 //    generator seeded with CacheConfig::seed: a run is deterministic.
+//  * Dirty limit (CacheConfig::dirty_limit_bytes > 0, LruCache only): while
+//    more than that many bytes of dirty sectors are resident, the line that
+//    became dirty longest ago is cleaned: its dirty sectors are written back
+//    to HBM and it stays resident, clean (eager write-back, as caches that
+//    drain dirty lines before they are evicted do); CacheConfig::dirty_clean
+//    picks another line instead. 0: no limit (write-back on eviction only).
+//    simulate_belady rejects a dirty limit.
 #include <cstdint>
 #include <span>
 #include <array>
@@ -54,6 +62,13 @@ enum class Replacement { lru, random, bip, srrip, brrip };
 Replacement parse_replacement(std::string_view name);
 const char* to_string(Replacement r);
 
+/// With a dirty limit, the line cleaned: the one dirtied longest ago (oldest), one drawn at random, or
+/// (set-associative) the one dirtied longest ago in the set just written, other than the line written,
+/// falling back to the oldest when that set holds no other dirty line (set_oldest).
+enum class DirtyClean { oldest, random, set_oldest };
+DirtyClean parse_dirty_clean(std::string_view name);  ///< "oldest", "random", "set-oldest"; InputError otherwise
+const char* to_string(DirtyClean c);
+
 struct CacheConfig {
   std::uint64_t capacity_bytes = 0;
   std::uint32_t line_bytes = 128;
@@ -63,6 +78,14 @@ struct CacheConfig {
   double epsilon = 1.0 / 32;  ///< bip / brrip: probability of the MRU (RRPV 2) insertion (the papers' 1/32)
   std::uint64_t seed = 0x2545F4914F6CDD1Dull;  ///< random, bip, brrip: generator seed (any nonzero value)
   bool rrip_newest_first = false;  ///< srrip, brrip, fully associative: victim order among RRPV-3 lines (Replacement)
+  std::uint64_t dirty_limit_bytes = 0;  ///< LruCache: most dirty bytes kept resident (see the contract); 0 = no limit
+  /// Dirty limit: which dirty line is cleaned (written back, kept) when the limit is exceeded.
+  DirtyClean dirty_clean = DirtyClean::oldest;
+  bool hashed_sets = false;  ///< set-associative: set = a multiplicative hash of the line, not line % sets
+  /// The set holding `line`.
+  std::uint64_t set_of(std::uint64_t line) const {
+    return hashed_sets ? ((line * 0x9E3779B97F4A7C15ull) >> 17) % sets() : line % sets();
+  }
   std::uint64_t lines() const { return capacity_bytes / line_bytes; }
   std::uint64_t sets() const { return ways == 0 ? 1 : lines() / ways; }
   /// Throws InputError unless sizes are powers of two, the line holds 1..32
@@ -75,13 +98,15 @@ struct TensorCacheStats {
   std::uint64_t accesses = 0, hits = 0, misses = 0;  ///< line accesses
   std::uint64_t evictions = 0;                       ///< lines of this tensor evicted
   std::uint64_t hbm_read_bytes = 0;                  ///< sectors fetched
-  std::uint64_t hbm_write_bytes = 0;                 ///< dirty sectors written back
+  std::uint64_t hbm_write_bytes = 0;                 ///< dirty sectors written back (evicted or cleaned)
 };
 
 struct CacheStats {
   std::vector<TensorCacheStats> tensors;
   std::uint64_t accesses = 0, hits = 0, misses = 0, evictions = 0;
   std::uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
+  std::uint64_t cleanings = 0;  ///< dirty lines written back while staying resident (dirty limit)
+  std::uint64_t peer_read_bytes = 0;  ///< sectors filled by LineAccess::from_peer reads (not from HBM)
 };
 
 /// An online cache. Despite its name it follows CacheConfig::replacement (LRU unless told otherwise).
@@ -91,14 +116,30 @@ class LruCache {
   void access(const LineAccess& a);
   void flush();
   const CacheStats& stats() const { return stats_; }
+  /// Whether `line` is resident with every sector of `sectors` valid (no state changes).
+  bool contains(std::uint64_t line, std::uint32_t sectors) const;
+  /// Drops `line` if resident (an eviction: its dirty sectors are written back); no-op otherwise.
+  void invalidate(std::uint64_t line);
+  /// Bytes of dirty sectors resident now.
+  std::uint64_t dirty_bytes() const { return dirty_sectors_ * cfg_.sector_bytes; }
 
  private:
   struct Way {
     std::uint64_t line = ~0ull;
     std::uint64_t last_use = 0;
+    std::uint64_t dirty_seq = 0;  ///< dirty limit: its entry in dirty_fifo_ (0: none)
     std::uint32_t valid = 0, dirty = 0;
     std::uint16_t tensor = 0;
   };
+  void access_policy(const LineAccess& a);  ///< the replacement policy's access, without the dirty limit
+  Way* locate(std::uint64_t line);          ///< the resident way holding `line`, or nullptr
+  std::uint64_t take_free_slot();           ///< fully associative: a free way index, or kNone
+  std::vector<std::uint64_t> free_slots_;   ///< fully associative: ways freed by invalidate()
+  void enforce_dirty_limit();
+  std::uint64_t dirty_sectors_ = 0;  ///< dirty sectors resident (kept only with a dirty limit)
+  std::uint64_t dirty_seq_ = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> dirty_fifo_;  ///< (way, seq), oldest at dirty_head_
+  std::size_t dirty_head_ = 0;
   void evict(Way& w);
   /// Puts the missed line `a` into the free way `w` (fill accounting included).
   void fill(Way& w, const LineAccess& a);

@@ -23,6 +23,9 @@ struct LineAccess {
   std::uint32_t sectors;  ///< bit mask of the sectors touched
   std::uint16_t tensor;   ///< index into LineTrace::tensors()
   bool write;
+  /// A read whose missing sectors come from a peer cache, not from HBM (LruCache counts them as
+  /// CacheStats::peer_read_bytes): a copy between L2 partitions.
+  bool from_peer = false;
 };
 
 struct TensorRange {
