@@ -5,11 +5,14 @@
 #include <fstream>
 
 #include "iolab/analysis/comparison.hpp"
+#include "iolab/analysis/l2_probe.hpp"
 #include "iolab/analysis/measurements.hpp"
 #include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/errors.hpp"
 #include "iolab/sim/gpu/gpu_model.hpp"
 #include "iolab/sim/gpu/kernel_replay.hpp"
+#include "iolab/sim/gpu/l2_model.hpp"
+#include "iolab/sim/gpu/l2_probe.hpp"
 
 using namespace iolab;
 using namespace iolab::sim::gpu;
@@ -309,5 +312,172 @@ TEST_CASE("measurement files are validated row by row", "[gpu]") {
       Catch::Contains("has no model"));
   CHECK_THROWS_WITH(analysis::load_measurements(write("short.csv", header + "NVIDIA H200,1,2026,flash2\n")),
                     Catch::Contains("fields"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("two L2 partitions: reads served by the home partition, near copies without DRAM bytes, writes at home",
+          "[gpu]") {
+  sim::cache::CacheConfig cfg;
+  cfg.line_bytes = 128;
+  cfg.sector_bytes = 32;
+  cfg.ways = 0;
+  cfg.capacity_bytes = 64 * 128;  // 32 lines a partition
+  const std::vector<sim::cache::TensorRange> t{{"T", 0, 1 << 20}};
+  std::uint64_t b0 = 0, b1 = 0;  // blocks whose home is partition 0, 1
+  while (L2Model::home_of(b0) != 0) ++b0;
+  while (L2Model::home_of(b1) != 1) ++b1;
+  std::uint64_t homes[2] = {0, 0};
+  for (std::uint64_t b = 0; b < 4096; ++b) ++homes[L2Model::home_of(b)];
+  CHECK(homes[0] > 1800);  // the hash splits blocks about evenly
+  CHECK(homes[1] > 1800);
+  {
+    L2Model l2(cfg, t, 2, L2Model::Copies::always, 4096);
+    CHECK(l2.partition(0).stats().accesses == 0);
+    l2.access({b1, 0b1111, 0, false}, 0);  // side 0, home 1: DRAM fill at home, copy to partition 0
+    CHECK(l2.hbm_read_bytes() == 128);
+    CHECK(l2.peer_read_bytes() == 128);
+    CHECK(l2.partition(0).contains(b1, 0b1111));
+    CHECK(l2.partition(1).contains(b1, 0b1111));
+    l2.access({b1, 0b1111, 0, false}, 0);  // near copy hit
+    l2.access({b1, 0b1111, 0, false}, 1);  // home hit
+    CHECK(l2.hbm_read_bytes() == 128);
+    l2.access({b1, 0b0001, 0, true}, 0);  // a write: dirty at home, the copy in partition 0 dropped
+    CHECK(!l2.partition(0).contains(b1, 0b0001));
+    CHECK(l2.partition(1).contains(b1, 0b1111));
+    l2.access({b0, 0b1111, 0, false}, 0);  // home is near: one fill, no copy
+    CHECK(l2.hbm_read_bytes() == 256);
+    CHECK(!l2.partition(1).contains(b0, 0b0001));
+    CHECK(l2.hbm_write_bytes() == 0);
+  }
+  {
+    L2Model l2(cfg, t, 2, L2Model::Copies::shared, 4096);
+    l2.access({b1, 0b1111, 0, false}, 0);  // only side 0 has touched it: served from home, no copy
+    CHECK(!l2.partition(0).contains(b1, 0b1111));
+    l2.access({b1, 0b1111, 0, false}, 1);
+    l2.access({b1, 0b1111, 0, false}, 0);  // both sides have touched it now: copied
+    CHECK(l2.partition(0).contains(b1, 0b1111));
+    CHECK(l2.hbm_read_bytes() == 128);
+    CHECK(l2.peer_read_bytes() == 128);
+    CHECK_THROWS_AS(l2.access({5000, 1u, 0, false}, 0), sim::InputError);
+  }
+  CHECK_THROWS_AS(L2Model(cfg, t, 3, L2Model::Copies::shared, 1), sim::InputError);
+}
+
+TEST_CASE("L2 model variants: shared K/V held in both partitions fit only half the L2; a dirty limit adds writes",
+          "[gpu]") {
+  // 8 SMs: flash2 at d = 128, N = 8192 runs 128 CTAs in 8 waves of 16; K and V are 4 MiB.
+  GpuSpec spec = gpu_spec("h200");
+  spec.sms = 8;
+  const KernelShape s{"flash2", 1, 1, 8192, 128, false, 2};
+  const std::uint64_t qkv = 3ull * 8192 * 256;
+  ModelOptions one, two;
+  one.l2_capacity_bytes = two.l2_capacity_bytes = 6ull << 20;  // K/V fit in 6 MiB, not in 3 MiB
+  one.l2_ways = two.l2_ways = 16;
+  two.l2_partitions = 2;
+  const auto p1 = predict(s, spec, one), p2 = predict(s, spec, two);
+  CHECK(p1.dram_read_bytes == qkv);  // one cache: K and V read once
+  CHECK(p2.dram_read_bytes > qkv + (2ull << 20));  // each partition holds a copy and loses it between waves
+  CHECK(p1.sram_read_bytes == p2.sram_read_bytes);  // the L2 model moves DRAM bytes only
+  auto full = one;
+  full.l2_capacity_bytes = 64ull << 20;  // everything fits: nothing written back during the launch
+  full.l2_ways = 0;
+  CHECK(predict(s, spec, full).dram_write_bytes == 0);
+  full.l2_dirty_limit_bytes = 512 << 10;  // at most 512 KiB dirty: O (2 MiB) and LSE written back while resident
+  const auto limited = predict(s, spec, full);
+  CHECK(limited.dram_write_bytes >= (2ull << 20) - (512 << 10));
+  CHECK(limited.dram_write_bytes <= (2ull << 20) + 8192 * 4);
+  CHECK(limited.dram_read_bytes == qkv);
+  ModelOptions bad;
+  bad.l2_partitions = 3;
+  CHECK_THROWS_AS(predict(s, spec, bad), sim::InputError);
+  bad.l2_partitions = 1;
+  bad.l2_capacity_bytes = 1024;
+  bad.l2_ways = 16;
+  CHECK_THROWS_AS(predict(s, spec, bad), sim::InputError);
+}
+
+TEST_CASE("the L2 capacity probe's replay: exact SM<->L2 bytes, compulsory DRAM bytes while the buffer fits", "[gpu]") {
+  const auto& spec = gpu_spec("h100");
+  const std::uint64_t chunk = 64 * 1024 + 16 * 37;  // ragged: not a multiple of the 8 KiB step or a 1 KiB block
+  for (const std::string mode : {"private", "rotate", "shared", "write"}) {
+    for (bool rmw : {false, true}) {
+      if (rmw && (mode == "write" || mode == "shared")) {
+        CHECK_THROWS_AS(replay_l2_probe({mode, rmw, chunk, 1, 132}), sim::InputError);
+        continue;
+      }
+      const std::uint32_t passes = mode == "write" ? 1 : 3;
+      const L2ProbeShape shape{mode, rmw, chunk, passes, 132};
+      const std::uint64_t W = chunk * 132, walks = mode == "shared" ? passes * 132ull : passes;
+      const auto p = predict(replay_l2_probe(shape), spec);  // 8.5 MiB: fits the L2 model
+      CHECK(p.sram_read_bytes == (mode == "write" ? 0 : walks * W));
+      CHECK(p.sram_write_bytes == (mode == "write" ? W : rmw ? walks * W : 0));
+      CHECK(p.dram_read_bytes == (mode == "write" ? 0 : W));
+      CHECK(p.dram_write_bytes == 0);  // dirty lines stay in the L2 at the end of the launch
+      ModelOptions limited;  // a dirty limit of 1 MiB: everything written beyond it is written back
+      limited.l2_dirty_limit_bytes = 1 << 20;
+      if (mode == "write" || rmw) {
+        const auto q = predict(replay_l2_probe(shape), spec, limited);
+        CHECK(q.dram_write_bytes >= (mode == "write" ? W - (1 << 20) : walks * W - (1 << 20)) - 1024 * 132);
+        CHECK(q.dram_write_bytes <= (mode == "write" ? W : walks * W));
+      }
+    }
+  }
+  CHECK_THROWS_AS(replay_l2_probe({"random", false, chunk, 1, 132}), sim::InputError);
+  CHECK_THROWS_AS(replay_l2_probe({"private", false, 100, 1, 132}), sim::InputError);
+  CHECK_THROWS_AS(replay_l2_probe({"write", false, chunk, 2, 132}), sim::InputError);
+}
+
+TEST_CASE("the committed L2 probe measurements: a dirty limit of 0.424 of the L2 gives the GPUs' dirty residue",
+          "[gpu]") {
+  // Write mode: the L2 keeps about 21.2 MiB (H100) and 25.4 MiB (H200) dirty at the end of a launch that
+  // streams W bytes out, whatever W (kernels/bench/l2_capacity_probe.cu): 0.424 of either L2. The model with
+  // that dirty limit predicts the DRAM bytes written within 1.5 % of W on every size from 28 MiB (at 24 MiB
+  // the H200 keeps 23.4 MiB: its residue has not reached the limit yet).
+  const auto files = analysis::find_probe_files(std::string(IOLAB_SOURCE_DIR) + "/analysis/measurements");
+  REQUIRE(files.size() == 2);
+  std::vector<analysis::ProbeRun> writes;
+  for (const auto& f : files)
+    for (const auto& r : analysis::load_probe_measurements(f))
+      if (r.mode == "write" && r.bytes >= (27ull << 20)) writes.push_back(r);  // 28 MiB and up
+  REQUIRE(writes.size() == 16);
+  analysis::L2Variant v;
+  v.dirty_fraction = 0.424;
+  for (const auto& c : analysis::predict_probe(writes, 2, v)) {
+    INFO(c.measured.source);
+    const double W = static_cast<double>(c.measured.bytes);
+    CHECK(std::abs(static_cast<double>(c.predicted_write_bytes) - static_cast<double>(c.measured.dram_write_bytes)) <
+          0.015 * W);
+  }
+  // Without it, the half-size L2 model keeps up to 25 / 30 MiB dirty: 2.6 MiB or more too little written.
+  for (const auto& c : analysis::predict_probe(writes, 2)) {
+    INFO(c.measured.source);
+    CHECK(static_cast<double>(c.measured.dram_write_bytes) - static_cast<double>(c.predicted_write_bytes) >
+          2.5 * (1 << 20));
+  }
+}
+
+TEST_CASE("probe measurement files are validated row by row", "[gpu]") {
+  const auto dir = std::filesystem::temp_directory_path() / "iolab_probe_test";
+  std::filesystem::create_directories(dir);
+  const std::string header = "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_bytes\n";
+  auto write = [&](const std::string& name, const std::string& body) {
+    std::ofstream(dir / name) << body;
+    return dir / name;
+  };
+  const auto runs = analysis::load_probe_measurements(write("good.csv", header + "\"NVIDIA H200\",1,2026,shared,0,1,1056000,2,132,1056000,0\n"));
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].uses() == 264);
+  const auto cmp = analysis::predict_probe(runs, 1);
+  CHECK(cmp[0].predicted_read_bytes == 1056000);
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("nocol.csv", "gpu,mode\nH200,private\n")),
+                    Catch::Contains("missing column 'driver'"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("mode.csv", header + "H200,1,2026,all,0,1,1056000,2,132,1,0\n")),
+                    Catch::Contains("mode.csv:2") && Catch::Contains("mode 'all'"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("bytes.csv", header + "H200,1,2026,private,0,1,1000,2,132,1,0\n")),
+                    Catch::Contains("bytes.csv:2") && Catch::Contains("multiple of 16"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("rmw.csv", header + "H200,1,2026,private,2,1,1056000,2,132,1,0\n")),
+                    Catch::Contains("'rmw'"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("num.csv", header + "H200,1,2026,private,0,1,1056000,2,132,1e6,0\n")),
+                    Catch::Contains("dram_read_bytes"));
   std::filesystem::remove_all(dir);
 }

@@ -16,5 +16,6 @@ void register_animate(CLI::App& app);
 void register_pebble(CLI::App& app);
 void register_bound(CLI::App& app);
 void register_compare(CLI::App& app);
+void register_probe(CLI::App& app);
 
 }  // namespace iolab::cli

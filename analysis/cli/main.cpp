@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   iolab::cli::register_pebble(app);
   iolab::cli::register_bound(app);
   iolab::cli::register_compare(app);
+  iolab::cli::register_probe(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

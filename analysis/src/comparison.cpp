@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -37,18 +38,60 @@ double target_for(const std::string& metric, const std::string& kernel) {
   return 0;
 }
 
-std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads) {
-  std::vector<ComparedRun> out(runs.size());
+bool L2Variant::is_default() const {
+  return !capacity_fraction && !dirty_fraction && !replacement && ways == 0 && partitions == 1 &&
+         dirty_clean == sim::cache::DirtyClean::oldest;
+}
+
+std::string L2Variant::describe() const {
+  if (is_default()) return "the GPU's L2 model";
+  auto frac = [](double f) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f", f);
+    return std::string(b);
+  };
+  std::string d = partitions == 2 ? std::string("2 partitions (") +
+                                        (sides == sim::gpu::ModelOptions::L2Sides::halves ? "SM halves" : "SM parity") +
+                                        ", near copies " +
+                                        (copies == sim::gpu::ModelOptions::L2Copies::always ? "always" : "of shared blocks") +
+                                        ")"
+                                  : std::string("1 partition");
+  d += ways ? ", " + std::to_string(ways) + "-way hashed sets" : ", fully associative";
+  if (capacity_fraction) d += ", capacity " + frac(*capacity_fraction) + " x L2";
+  if (dirty_fraction)
+    d += ", dirty limit " + frac(*dirty_fraction) + " x L2" +
+         (dirty_clean == sim::cache::DirtyClean::oldest ? std::string()
+                                                         : std::string(" (") + sim::cache::to_string(dirty_clean) + " line cleaned)");
+  if (replacement) d += std::string(", ") + sim::cache::to_string(*replacement);
+  return d;
+}
+
+sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::GpuSpec& spec) {
+  sim::gpu::ModelOptions o;
   // The measurements were taken with `ncu --cache-control all` (measurements/*/README.md): the L2 is
   // flushed and invalidated before each launch, so multi-launch kernels (standard) start each launch cold.
-  sim::gpu::ModelOptions measured_protocol;
-  measured_protocol.flush_l2_between_launches = true;
+  o.flush_l2_between_launches = true;
+  o.l2_replacement = variant.replacement;
+  o.l2_ways = variant.ways;
+  o.l2_dirty_clean = variant.dirty_clean;
+  o.l2_partitions = variant.partitions;
+  o.l2_copies = variant.copies;
+  o.l2_sides = variant.sides;
+  const auto physical = static_cast<double>(spec.l2_bytes);
+  if (variant.capacity_fraction) o.l2_capacity_bytes = static_cast<std::uint64_t>(*variant.capacity_fraction * physical);
+  if (variant.dirty_fraction) o.l2_dirty_limit_bytes = static_cast<std::uint64_t>(*variant.dirty_fraction * physical);
+  return o;
+}
+
+std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads, const L2Variant& variant) {
+  std::vector<ComparedRun> out(runs.size());
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < runs.size(); i = next++) {
       const auto& m = runs[i];
+      const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
       sim::gpu::KernelShape s{m.kernel, m.batch, m.heads, m.N, m.d, m.causal, 2};
-      out[i] = {m, sim::gpu::predict(s, sim::gpu::gpu_spec(m.gpu_model), measured_protocol)};
+      out[i] = {m, sim::gpu::predict(s, spec, model_options(variant, spec))};
     }
   };
   unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());

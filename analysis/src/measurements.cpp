@@ -10,8 +10,6 @@
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::analysis {
-namespace {
-
 std::vector<std::string> split_csv(const std::string& line) {
   std::vector<std::string> out;
   std::string cur;
@@ -26,8 +24,6 @@ std::vector<std::string> split_csv(const std::string& line) {
   out.push_back(cur);
   return out;
 }
-
-}  // namespace
 
 std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
   std::ifstream in(csv);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "iolab/sim/cache/cache_model.hpp"
+#include "iolab/sim/gpu/l2_model.hpp"
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::sim::gpu {
@@ -14,10 +15,10 @@ namespace {
 using u64 = std::uint64_t;
 
 struct Streamer {
-  cache::LruCache& l2;
+  L2Model& l2;
   std::vector<u64> base;  // block-aligned base address of each tensor
   u64 block;
-  void apply(const TileTransfer& t) {
+  void apply(const TileTransfer& t, unsigned side) {
     const u64 start = base[t.tensor] + t.offset;
     for (u64 r = 0; r < t.rows; ++r) {
       const u64 begin = start + r * t.stride, end = begin + t.row_bytes;
@@ -25,7 +26,7 @@ struct Streamer {
         const u64 lo = std::max(begin, b * block) - b * block, hi = std::min(end, (b + 1) * block) - b * block;
         const auto s0 = static_cast<std::uint32_t>(lo / 32), s1 = static_cast<std::uint32_t>((hi - 1) / 32);
         const std::uint32_t mask = (s1 - s0 == 31 ? ~0u : ((1u << (s1 - s0 + 1)) - 1u)) << s0;
-        l2.access({b, mask, t.tensor, t.write});
+        l2.access({b, mask, t.tensor, t.write}, side);
       }
     }
   }
@@ -73,17 +74,35 @@ class L1Lru {
 }  // namespace
 
 KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts) {
+  KernelPrediction p = predict(replay_kernel(shape), spec, opts);
+  p.shape = shape;
+  return p;
+}
+
+KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const ModelOptions& opts) {
   if (opts.block_bytes % 32 != 0 || opts.block_bytes == 0 || opts.block_bytes > 1024)
     throw InputError("GPU model: block size must be a multiple of 32 bytes, at most 1024");
-  const KernelReplay replay = replay_kernel(shape);
   KernelPrediction p;
-  p.shape = shape;
 
   cache::CacheConfig cfg;
   cfg.line_bytes = opts.block_bytes;
   cfg.sector_bytes = 32;
   cfg.ways = 0;
-  cfg.capacity_bytes = spec.l2_effective_bytes / opts.block_bytes * opts.block_bytes;
+  cfg.capacity_bytes = opts.l2_capacity_bytes.value_or(spec.l2_effective_bytes) / opts.block_bytes * opts.block_bytes;
+  cfg.dirty_limit_bytes = opts.l2_dirty_limit_bytes.value_or(0);
+  cfg.dirty_clean = opts.l2_dirty_clean;
+  if (opts.l2_partitions != 1 && opts.l2_partitions != 2)
+    throw InputError("GPU model: the L2 has 1 or 2 partitions, not " + std::to_string(opts.l2_partitions));
+  if (opts.l2_ways > 0) {
+    cfg.ways = opts.l2_ways;
+    cfg.hashed_sets = true;
+    // Each partition a whole number of sets: round the capacity down to (partitions x ways) blocks.
+    const u64 unit = u64{opts.l2_partitions} * opts.l2_ways * opts.block_bytes;
+    cfg.capacity_bytes = cfg.capacity_bytes / unit * unit;
+  }
+  if (cfg.capacity_bytes < u64{opts.l2_partitions} * std::max<u64>(1, cfg.ways) * opts.block_bytes)
+    throw InputError("GPU model: L2 capacity " + std::to_string(cfg.capacity_bytes) +
+                     " B is less than one set of blocks per partition");
   cfg.replacement = opts.l2_replacement.value_or(spec.l2_replacement);
   cfg.epsilon = opts.l2_epsilon.value_or(spec.l2_epsilon);
   std::vector<cache::TensorRange> ranges;
@@ -94,17 +113,23 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
     base.push_back(next);
     next += (t.bytes + opts.block_bytes - 1) / opts.block_bytes * opts.block_bytes;
   }
-  std::unique_ptr<cache::LruCache> l2_ptr = std::make_unique<cache::LruCache>(cfg, ranges);
+  const auto copies = opts.l2_copies == ModelOptions::L2Copies::always ? L2Model::Copies::always : L2Model::Copies::shared;
+  const bool parity = opts.l2_sides == ModelOptions::L2Sides::parity;
+  const u64 blocks = next / opts.block_bytes;
+  auto make_l2 = [&] { return std::make_unique<L2Model>(cfg, ranges, opts.l2_partitions, copies, blocks); };
+  std::unique_ptr<L2Model> l2_ptr = make_l2();
+  const auto sms_total = static_cast<std::size_t>(spec.sms);
+  auto side_of = [&](std::size_t sm) -> unsigned { return parity ? sm % 2 : (sm < sms_total / 2 ? 0 : 1); };
 
   for (const auto& launch : replay.launches) {
     if (opts.flush_l2_between_launches && &launch != &replay.launches.front())
-      l2_ptr = std::make_unique<cache::LruCache>(cfg, ranges);  // invalidated; its write-backs are nobody's
-    cache::LruCache& l2 = *l2_ptr;
+      l2_ptr = make_l2();  // invalidated; its write-backs are nobody's
+    L2Model& l2 = *l2_ptr;
     Streamer st{l2, base, opts.block_bytes};
     LaunchPrediction lp;
     lp.name = launch.name;
     lp.flops = launch.flops;
-    const u64 dram_r0 = l2.stats().hbm_read_bytes, dram_w0 = l2.stats().hbm_write_bytes;
+    const u64 dram_r0 = l2.hbm_read_bytes(), dram_w0 = l2.hbm_write_bytes();
     const u64 slots = std::min<u64>(launch.ctas, static_cast<u64>(spec.sms) * launch.ctas_per_sm);
     struct Slot {
       std::vector<TileTransfer> prog;
@@ -128,7 +153,7 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
           const auto s0 = static_cast<std::uint32_t>((lo - b * 128) / 32);
           const auto s1 = static_cast<std::uint32_t>((hi - 1 - b * 128) / 32);
           if (l1.access(b, ((1u << (s1 - s0 + 1)) - 1u) << s0, t.write)) {
-            st.apply({t.tensor, t.write, lo - base[t.tensor], hi - lo, 1, hi - lo});
+            st.apply({t.tensor, t.write, lo - base[t.tensor], hi - lo, 1, hi - lo}, side_of(sm));
             crossed += hi - lo;
           }
         }
@@ -161,7 +186,7 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
         if (t.l1 && !l1s.empty()) {
           (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += through_l1(t, k % static_cast<std::size_t>(spec.sms));
         } else {
-          st.apply(t);
+          st.apply(t, side_of(k % sms_total));
           (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += t.bytes();
         }
         if (s.pos == s.prog.size()) {
@@ -170,8 +195,8 @@ KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const Mo
         }
       }
     }
-    lp.dram_read_bytes = l2.stats().hbm_read_bytes - dram_r0;
-    lp.dram_write_bytes = l2.stats().hbm_write_bytes - dram_w0;
+    lp.dram_read_bytes = l2.hbm_read_bytes() - dram_r0;
+    lp.dram_write_bytes = l2.hbm_write_bytes() - dram_w0;
     // Compute: CTAs go, in dispatch order, to the SM with the least work so far
     // (list scheduling); an SM runs matrix products at 1/sms of the kernel's
     // matrix ceiling and exponentials at 1/sms of the special-function rate, one

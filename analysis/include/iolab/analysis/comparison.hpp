@@ -6,6 +6,7 @@
 // configuration, SRAM<->L2 bytes (read + written) within 10%, runtime within
 // 25%.  Reads and writes of each level are also reported one by one, without
 // a target (near-zero DRAM writes make relative errors meaningless there).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,25 @@ double metric_value(const ComparedRun& r, const std::string& metric, bool predic
 /// Relative error target for a metric and kernel (0: reported, no target).
 double target_for(const std::string& metric, const std::string& kernel);
 
-std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads = 0);
+/// An L2 model variant to compare instead of the GPU's own (sim::gpu::ModelOptions): capacity and dirty
+/// limit as fractions of each run's physical L2 (GpuSpec::l2_bytes); unset fields keep the GPU's model.
+struct L2Variant {
+  std::optional<double> capacity_fraction, dirty_fraction;
+  std::optional<sim::cache::Replacement> replacement;
+  sim::cache::DirtyClean dirty_clean = sim::cache::DirtyClean::oldest;
+  std::uint32_t ways = 0, partitions = 1;
+  sim::gpu::ModelOptions::L2Copies copies = sim::gpu::ModelOptions::L2Copies::shared;
+  sim::gpu::ModelOptions::L2Sides sides = sim::gpu::ModelOptions::L2Sides::halves;
+  bool is_default() const;
+  std::string describe() const;  ///< one line, e.g. "2 partitions (copies: always), 16-way, capacity 1.00 L2"
+};
+
+/// The GPU model's options for comparing with the committed measurements: the L2 flushed before each launch
+/// (ncu --cache-control all), and the variant's L2 for this GPU.
+sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::GpuSpec& spec);
+
+std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads = 0,
+                                     const L2Variant& variant = {});
 std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs);
 
 }  // namespace iolab::analysis

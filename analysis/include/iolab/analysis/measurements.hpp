@@ -28,6 +28,8 @@ struct MeasuredRun {
 };
 
 std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv);
+/// The fields of one CSV line (double quotes group a field containing commas; '\r' dropped).
+std::vector<std::string> split_csv(const std::string& line);
 /// Every measured_traffic.csv under `dir` (recursively), in path order.
 std::vector<std::filesystem::path> find_measurement_files(const std::filesystem::path& dir);
 

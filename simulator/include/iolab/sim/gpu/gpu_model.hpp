@@ -8,6 +8,9 @@
 // l2_replacement: SRRIP on H100 and H200; see cache/cache_model.hpp). The L2 keeps its
 // contents from one launch to the next within a forward pass; dirty lines
 // left at the end are not written back (as a real kernel's end does not).
+// ModelOptions selects variants of that L2 (capacity, dirty limit, hashed
+// set-associative sets, two partitions with copies: l2_model.hpp) for
+// studying the model against measurements; the defaults are the model above.
 //
 // Transfers marked TileTransfer::l1 (plain global loads and stores: flash1's
 // O, l, m) pass first through a per-SM LRU L1 of LaunchReplay::l1_bytes; only
@@ -67,8 +70,30 @@ struct ModelOptions {
   /// l2_epsilon). Random choices are seeded (CacheConfig::seed), so predictions are deterministic.
   std::optional<cache::Replacement> l2_replacement;
   std::optional<double> l2_epsilon;
+  /// L2 model variants, for studying the model (the defaults are the model `iolab compare` reports):
+  ///  * l2_capacity_bytes: the whole L2 model's capacity; unset: GpuSpec::l2_effective_bytes.
+  ///  * l2_dirty_limit_bytes: most dirty bytes it keeps (cache_model.hpp: the line dirtied longest ago is
+  ///    written back and stays resident); unset or 0: no limit.
+  ///  * l2_ways: 0 fully associative; otherwise that many ways a set, sets indexed by a hash of the block.
+  ///  * l2_partitions = 2: two caches of half the capacity (and half the dirty limit) each, one per half of the
+  ///    SMs (l2_sides). Every block has a home partition (a hash of its index). A read looks in its side's
+  ///    partition; on a miss there whose home is the other partition, the home serves it (filled from DRAM if
+  ///    it misses too) and the near partition gets a clean copy, no DRAM bytes: always (L2Copies::always), or
+  ///    only once SMs of both sides have touched the block (L2Copies::shared). A write goes to the home
+  ///    partition and drops the other partition's copy. DRAM bytes are the partitions' fills and write-backs.
+  std::optional<std::uint64_t> l2_capacity_bytes;
+  std::optional<std::uint64_t> l2_dirty_limit_bytes;
+  cache::DirtyClean l2_dirty_clean = cache::DirtyClean::oldest;  ///< with a dirty limit: which line is cleaned
+  std::uint32_t l2_ways = 0;
+  std::uint32_t l2_partitions = 1;  ///< 1 or 2
+  enum class L2Copies { shared, always };
+  L2Copies l2_copies = L2Copies::shared;
+  enum class L2Sides { halves, parity };  ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
+  L2Sides l2_sides = L2Sides::halves;
 };
 
 KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts = {});
+/// The same for an explicit replay (e.g. l2_probe.hpp's); the prediction's `shape` is left empty.
+KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const ModelOptions& opts = {});
 
 }  // namespace iolab::sim::gpu

@@ -1,0 +1,41 @@
+#include "l2_variant_options.hpp"
+
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::cli {
+
+void add_l2_variant_options(CLI::App* cmd, L2VariantFlags& f) {
+  auto& v = f.variant;
+  cmd->add_option("--l2-capacity", v.capacity_fraction, "L2 model variant: capacity as a fraction of the physical L2")
+      ->check(CLI::Range(0.001, 1.0));
+  cmd->add_option("--l2-dirty-limit", v.dirty_fraction,
+                  "L2 model variant: most dirty bytes kept, as a fraction of the physical L2 (0: no limit)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--l2-dirty-clean", f.clean,
+                  "L2 model variant, with a dirty limit: the dirty line cleaned (oldest, random, set-oldest)")
+      ->check(CLI::IsMember({"oldest", "random", "set-oldest"}));
+  cmd->add_option("--l2-ways", v.ways, "L2 model variant: ways per set, sets indexed by a hash (0: fully associative)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--l2-partitions", v.partitions, "L2 model variant: 1, or 2 partitions with near copies")
+      ->check(CLI::IsMember({1, 2}));
+  cmd->add_option("--l2-copies", f.copies, "L2 model variant, 2 partitions: near copies of shared blocks, or always")
+      ->check(CLI::IsMember({"shared", "always"}));
+  cmd->add_option("--l2-sides", f.sides, "L2 model variant, 2 partitions: SM halves or SM parity")
+      ->check(CLI::IsMember({"halves", "parity"}));
+  cmd->add_option("--l2-replacement", f.replacement,
+                  "L2 model variant: replacement policy (lru, random, bip, srrip, brrip)")
+      ->check(CLI::IsMember({"lru", "random", "bip", "srrip", "brrip"}));
+}
+
+void finish_l2_variant(L2VariantFlags& f) {
+  auto& v = f.variant;
+  if (!f.replacement.empty()) v.replacement = sim::cache::parse_replacement(f.replacement);
+  v.copies = f.copies == "always" ? sim::gpu::ModelOptions::L2Copies::always : sim::gpu::ModelOptions::L2Copies::shared;
+  v.sides = f.sides == "parity" ? sim::gpu::ModelOptions::L2Sides::parity : sim::gpu::ModelOptions::L2Sides::halves;
+  v.dirty_clean = sim::cache::parse_dirty_clean(f.clean);
+  if (f.clean != "oldest" && !v.dirty_fraction) throw sim::InputError("--l2-dirty-clean needs --l2-dirty-limit");
+  if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves"))
+    throw sim::InputError("--l2-copies and --l2-sides need --l2-partitions 2");
+}
+
+}  // namespace iolab::cli

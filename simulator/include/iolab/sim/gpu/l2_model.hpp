@@ -1,0 +1,46 @@
+#pragma once
+// The GPU model's L2: one cache, or two partitions with copies between them.
+//
+// Contract:
+//  * One partition: every access goes to one cache::LruCache of the given configuration.
+//  * Two partitions (H100/H200 split their L2 in two; which SMs use which half and how lines are copied
+//    is not documented, so this is a model to test against measurements, not a description):
+//    two caches, each of half the capacity and half the dirty limit (rounded down to whole sets). A request
+//    comes from side 0 or 1 (a half of the SMs). Every block has a home partition, home_of(block).
+//    - A read looks in its side's (near) partition. It is served there when the near partition holds the
+//      sectors or is the home (a miss there fetches from HBM). Otherwise the home serves it (a hit, or a
+//      fill from HBM) and the near partition gets a clean copy (LineAccess::from_peer: no HBM bytes):
+//      always (Copies::always), or only once both sides have touched the block (Copies::shared).
+//    - A write goes to the home partition (write-allocate, dirty there) and drops the other partition's
+//      copy. Dirty data therefore lives only in home partitions.
+//  * hbm_read_bytes / hbm_write_bytes: bytes filled from and written back to HBM, all partitions summed.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "iolab/sim/cache/cache_model.hpp"
+
+namespace iolab::sim::gpu {
+
+class L2Model {
+ public:
+  enum class Copies { shared, always };
+  /// partitions: 1 or 2; blocks: number of distinct line indices the accesses may use (Copies::shared
+  /// keeps a byte per block).
+  L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorRange>& tensors, std::uint32_t partitions,
+          Copies copies, std::uint64_t blocks);
+  void access(const cache::LineAccess& a, unsigned side);
+  static unsigned home_of(std::uint64_t block) { return static_cast<unsigned>((block * 0xD6E8FEB86659FD93ull) >> 63); }
+  std::uint64_t hbm_read_bytes() const;
+  std::uint64_t hbm_write_bytes() const;
+  /// Bytes copied between partitions (near copies), all partitions summed.
+  std::uint64_t peer_read_bytes() const;
+  const cache::LruCache& partition(unsigned p) const { return *parts_.at(p); }
+
+ private:
+  Copies copies_;
+  std::vector<std::unique_ptr<cache::LruCache>> parts_;
+  std::vector<std::uint8_t> touched_;  ///< Copies::shared: per block, bit s set once side s touched it
+};
+
+}  // namespace iolab::sim::gpu

@@ -1,0 +1,73 @@
+#include "iolab/sim/gpu/l2_model.hpp"
+
+#include <algorithm>
+
+#include "iolab/sim/errors.hpp"
+
+namespace iolab::sim::gpu {
+
+L2Model::L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorRange>& tensors,
+                 std::uint32_t partitions, Copies copies, std::uint64_t blocks)
+    : copies_(copies) {
+  if (partitions == 1) {
+    parts_.push_back(std::make_unique<cache::LruCache>(cfg, tensors));
+    return;
+  }
+  if (partitions != 2) throw InputError("L2 model: 1 or 2 partitions, not " + std::to_string(partitions));
+  cache::CacheConfig half = cfg;
+  const std::uint64_t unit = std::uint64_t{cfg.line_bytes} * std::max<std::uint64_t>(1, cfg.ways);
+  half.capacity_bytes = cfg.capacity_bytes / 2 / unit * unit;
+  half.dirty_limit_bytes = cfg.dirty_limit_bytes / 2;
+  parts_.push_back(std::make_unique<cache::LruCache>(half, tensors));
+  parts_.push_back(std::make_unique<cache::LruCache>(half, tensors));
+  if (copies_ == Copies::shared) touched_.assign(blocks, 0);
+}
+
+void L2Model::access(const cache::LineAccess& a, unsigned side) {
+  if (parts_.size() == 1) {
+    parts_[0]->access(a);
+    return;
+  }
+  side &= 1u;
+  const unsigned home = home_of(a.line);
+  if (copies_ == Copies::shared) {
+    if (a.line >= touched_.size()) throw InputError("L2 model: block " + std::to_string(a.line) + " out of range");
+    touched_[a.line] |= static_cast<std::uint8_t>(1u << side);
+  }
+  if (a.write) {
+    parts_[home]->access(a);
+    parts_[1 - home]->invalidate(a.line);
+    return;
+  }
+  cache::LruCache& near = *parts_[side];
+  if (side == home || near.contains(a.line, a.sectors)) {
+    near.access(a);
+    return;
+  }
+  parts_[home]->access(a);  // a hit, or a fill from HBM
+  if (copies_ == Copies::always || touched_[a.line] == 3u) {
+    cache::LineAccess copy = a;
+    copy.from_peer = true;
+    near.access(copy);
+  }
+}
+
+std::uint64_t L2Model::hbm_read_bytes() const {
+  std::uint64_t b = 0;
+  for (const auto& p : parts_) b += p->stats().hbm_read_bytes;
+  return b;
+}
+
+std::uint64_t L2Model::hbm_write_bytes() const {
+  std::uint64_t b = 0;
+  for (const auto& p : parts_) b += p->stats().hbm_write_bytes;
+  return b;
+}
+
+std::uint64_t L2Model::peer_read_bytes() const {
+  std::uint64_t b = 0;
+  for (const auto& p : parts_) b += p->stats().peer_read_bytes;
+  return b;
+}
+
+}  // namespace iolab::sim::gpu
