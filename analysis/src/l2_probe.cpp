@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -38,25 +37,14 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
       throw sim::InputError(where + ": " + std::to_string(f.size()) + " fields, the header has " +
                             std::to_string(header.size()));
     auto get = [&](const char* c) { return f[col[c]]; };
-    auto count = [&](const char* c) {
-      const std::string s = get(c);
-      std::uint64_t v = 0;
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-        throw sim::InputError(where + ": column '" + c + "' = '" + s + "' is not a whole number");
-      return v;
-    };
+    auto count = [&](const char* c) { return parse_count(get(c), where, c); };
     ProbeRun r;
     r.source = where;
     r.gpu = get("gpu");
     r.driver = get("driver");
     r.date = get("date");
     r.mode = get("mode");
-    std::string lower = r.gpu;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    if (lower.find("h200") != std::string::npos) r.gpu_model = "h200";
-    else if (lower.find("h100") != std::string::npos) r.gpu_model = "h100";
-    else throw sim::InputError(where + ": GPU '" + r.gpu + "' has no model (known: H100, H200)");
+    r.gpu_model = gpu_model_of(r.gpu, where);
     if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write")
       throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared or write)");
     const std::uint64_t rmw = count("rmw");
@@ -77,14 +65,7 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
 }
 
 std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements folder '" + dir.string() + "'");
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().filename() == "l2_probe.csv") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  if (out.empty()) throw sim::InputError("no l2_probe.csv under '" + dir.string() + "'");
-  return out;
+  return find_files_named(dir, "l2_probe.csv");
 }
 
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads,

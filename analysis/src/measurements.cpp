@@ -25,6 +25,22 @@ std::vector<std::string> split_csv(const std::string& line) {
   return out;
 }
 
+std::string gpu_model_of(const std::string& gpu_name, const std::string& where) {
+  std::string lower = gpu_name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  if (lower.find("h200") != std::string::npos) return "h200";
+  if (lower.find("h100") != std::string::npos) return "h100";
+  throw sim::InputError(where + ": GPU '" + gpu_name + "' has no model (known: H100, H200)");
+}
+
+std::uint64_t parse_count(const std::string& s, const std::string& where, const char* column) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+    throw sim::InputError(where + ": column '" + column + "' = '" + s + "' is not a whole number of bytes/elements");
+  return v;
+}
+
 std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
   std::ifstream in(csv);
   if (!in) throw sim::InputError("cannot read measurements '" + csv.string() + "'");
@@ -48,14 +64,7 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
       throw sim::InputError(where + ": " + std::to_string(f.size()) + " fields, the header has " +
                             std::to_string(header.size()));
     auto get = [&](const char* c) { return f[col[c]]; };
-    auto count = [&](const char* c) {
-      const std::string s = get(c);
-      std::uint64_t v = 0;
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-        throw sim::InputError(where + ": column '" + c + "' = '" + s + "' is not a whole number of bytes/elements");
-      return v;
-    };
+    auto count = [&](const char* c) { return parse_count(get(c), where, c); };
     MeasuredRun r;
     r.source = where;
     r.gpu = get("gpu");
@@ -63,11 +72,7 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
     r.date = get("date");
     r.kernel = get("kernel");
     r.dtype = get("dtype");
-    std::string lower = r.gpu;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    if (lower.find("h200") != std::string::npos) r.gpu_model = "h200";
-    else if (lower.find("h100") != std::string::npos) r.gpu_model = "h100";
-    else throw sim::InputError(where + ": GPU '" + r.gpu + "' has no model (known: H100, H200)");
+    r.gpu_model = gpu_model_of(r.gpu, where);
     if (iolab::kernels::KernelKind kind{}; !iolab::kernels::kernel_from_name(r.kernel.c_str(), kind))
       throw sim::InputError(where + ": kernel '" + r.kernel +
                             "' has no prediction (standard, flash1, flash2, flash2_hopper)");
@@ -98,15 +103,19 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
   return runs;
 }
 
-std::vector<std::filesystem::path> find_measurement_files(const std::filesystem::path& dir) {
+std::vector<std::filesystem::path> find_files_named(const std::filesystem::path& dir, const std::string& name) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements folder '" + dir.string() + "'");
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().filename() == "measured_traffic.csv") out.push_back(e.path());
+    if (e.is_regular_file() && e.path().filename() == name) out.push_back(e.path());
   std::sort(out.begin(), out.end());
-  if (out.empty()) throw sim::InputError("no measured_traffic.csv under '" + dir.string() + "'");
+  if (out.empty()) throw sim::InputError("no " + name + " under '" + dir.string() + "'");
   return out;
+}
+
+std::vector<std::filesystem::path> find_measurement_files(const std::filesystem::path& dir) {
+  return find_files_named(dir, "measured_traffic.csv");
 }
 
 }  // namespace iolab::analysis
