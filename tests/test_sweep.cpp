@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "iolab/analysis/atomic_file.hpp"
+#include "iolab/analysis/parallel.hpp"
 #include "iolab/analysis/csv.hpp"
 #include "iolab/analysis/grid_spec.hpp"
 #include "iolab/analysis/loglog_fit.hpp"
@@ -77,4 +80,18 @@ TEST_CASE("atomic writes leave the complete file or nothing", "[sweep]") {
   CHECK(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);  // no temporary left
   CHECK_THROWS(write_file_atomically("/proc/iolab_no_such_dir/x.csv", "z"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("parallel_for visits every item once and rethrows a worker's exception on the caller", "[sweep]") {
+  for (unsigned threads : {0u, 1u, 3u}) {
+    std::vector<int> seen(100, 0);
+    iolab::analysis::parallel_for(seen.size(), threads, [&](std::size_t i) { seen[i] += 1; });
+    CHECK(std::count(seen.begin(), seen.end(), 1) == 100);
+    CHECK_THROWS_WITH(iolab::analysis::parallel_for(100, threads,
+                                                    [](std::size_t i) {
+                                                      if (i == 37) throw std::runtime_error("item 37");
+                                                    }),
+                      "item 37");
+  }
+  iolab::analysis::parallel_for(0, 2, [](std::size_t) { FAIL("no items"); });
 }

@@ -1,11 +1,11 @@
 #include "iolab/analysis/comparison.hpp"
 
+#include "iolab/analysis/parallel.hpp"
+
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <thread>
 
 namespace iolab::analysis {
 
@@ -85,19 +85,12 @@ sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::G
 
 std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads, const L2Variant& variant) {
   std::vector<ComparedRun> out(runs.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < runs.size(); i = next++) {
-      const auto& m = runs[i];
-      const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
-      sim::gpu::KernelShape s{m.kernel, m.batch, m.heads, m.N, m.d, m.causal, 2};
-      out[i] = {m, sim::gpu::predict(s, spec, model_options(variant, spec))};
-    }
-  };
-  unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
+  parallel_for(runs.size(), threads, [&](std::size_t i) {
+    const auto& m = runs[i];
+    const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
+    sim::gpu::KernelShape s{m.kernel, m.batch, m.heads, m.N, m.d, m.causal, 2};
+    out[i] = {m, sim::gpu::predict(s, spec, model_options(variant, spec))};
+  });
   return out;
 }
 

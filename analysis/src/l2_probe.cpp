@@ -1,12 +1,11 @@
 #include "iolab/analysis/l2_probe.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <fstream>
 #include <map>
-#include <thread>
 
 #include "iolab/analysis/measurements.hpp"
+#include "iolab/analysis/parallel.hpp"
 #include "iolab/sim/errors.hpp"
 #include "iolab/sim/gpu/l2_probe.hpp"
 
@@ -71,20 +70,13 @@ std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path&
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads,
                                            const L2Variant& variant) {
   std::vector<ProbeComparison> out(runs.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < runs.size(); i = next++) {
-      const auto& m = runs[i];
-      const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
-      const sim::gpu::L2ProbeShape shape{m.mode, m.rmw, m.bytes / m.sms, m.passes, m.sms};
-      const auto p = sim::gpu::predict(sim::gpu::replay_l2_probe(shape), spec, model_options(variant, spec));
-      out[i] = {m, p.dram_read_bytes, p.dram_write_bytes};
-    }
-  };
-  const unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
+  parallel_for(runs.size(), threads, [&](std::size_t i) {
+    const auto& m = runs[i];
+    const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
+    const sim::gpu::L2ProbeShape shape{m.mode, m.rmw, m.bytes / m.sms, m.passes, m.sms};
+    const auto p = sim::gpu::predict(sim::gpu::replay_l2_probe(shape), spec, model_options(variant, spec));
+    out[i] = {m, p.dram_read_bytes, p.dram_write_bytes};
+  });
   return out;
 }
 

@@ -1,11 +1,10 @@
 #include "iolab/analysis/sweep.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <optional>
 #include <range/v3/view/cartesian_product.hpp>
-#include <thread>
 
+#include "iolab/analysis/parallel.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
 #include "iolab/sim/errors.hpp"
 
@@ -48,23 +47,14 @@ SweepOutcome run_sweep(const SweepSpec& spec) {
   const auto problems = expand_grid(spec);
   std::vector<std::optional<SweepRow>> rows(problems.size());
   std::vector<std::optional<Skipped>> skipped(problems.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < problems.size(); i = next++) {
-      try {
-        const auto plan = sim::algorithm(problems[i].algo).plan(problems[i]);
-        rows[i] = SweepRow{evaluate(plan)};
-      } catch (const sim::InputError& e) {
-        skipped[i] = Skipped{describe(problems[i]), e.what()};
-      }
+  parallel_for(problems.size(), spec.threads, [&](std::size_t i) {
+    try {
+      const auto plan = sim::algorithm(problems[i].algo).plan(problems[i]);
+      rows[i] = SweepRow{evaluate(plan)};
+    } catch (const sim::InputError& e) {
+      skipped[i] = Skipped{describe(problems[i]), e.what()};
     }
-  };
-  unsigned n = spec.threads ? spec.threads : std::max(1u, std::thread::hardware_concurrency());
-  n = static_cast<unsigned>(std::min<std::size_t>(n, std::max<std::size_t>(1, problems.size())));
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  pool.clear();  // joins
+  });
 
   SweepOutcome out;
   for (std::size_t i = 0; i < problems.size(); ++i) {

@@ -253,6 +253,7 @@ expect_error "compare three partitions" compare --measured "$TMP/meas.csv" --l2-
 expect_error "compare capacity above the L2" compare --measured "$TMP/meas.csv" --l2-capacity 1.5
 expect_error "compare unknown replacement" compare --measured "$TMP/meas.csv" --l2-replacement plru
 expect_error "compare cleaning without a dirty limit" compare --measured "$TMP/meas.csv" --l2-dirty-clean random
+expect_error "compare L2 smaller than one set" compare --measured "$TMP/meas.csv" --l2-ways 1024 --l2-capacity 0.001
 
 # --- probe: the L2 capacity probe replayed through the L2 model ---------------------
 PROBE="$(dirname "$0")/../../analysis/measurements/l2_probe_2026-11-21/h100/l2_probe.csv"
