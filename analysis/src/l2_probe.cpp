@@ -1,9 +1,8 @@
 #include "iolab/analysis/l2_probe.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <map>
 
+#include "iolab/analysis/csv_rows.hpp"
 #include "iolab/analysis/measurements.hpp"
 #include "iolab/analysis/parallel.hpp"
 #include "iolab/sim/errors.hpp"
@@ -17,49 +16,35 @@ std::uint64_t ProbeRun::uses() const {
 }
 
 std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) {
-  std::ifstream in(csv);
-  if (!in) throw sim::InputError("cannot read probe measurements '" + csv.string() + "'");
-  std::string line;
-  if (!std::getline(in, line)) throw sim::InputError(csv.string() + ": empty probe measurements file");
-  const auto header = split_csv(line);
-  std::map<std::string, std::size_t> col;
-  for (std::size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
-  for (const char* c : {"gpu", "driver", "date", "mode", "rmw", "mib", "bytes", "passes", "sms", "dram_read_bytes",
-                        "dram_write_bytes"})
-    if (!col.count(c)) throw sim::InputError(csv.string() + ":1: missing column '" + c + "'");
   std::vector<ProbeRun> runs;
-  for (int lineno = 2; std::getline(in, line); ++lineno) {
-    if (line.empty()) continue;
-    const std::string where = csv.string() + ":" + std::to_string(lineno);
-    const auto f = split_csv(line);
-    if (f.size() != header.size())
-      throw sim::InputError(where + ": " + std::to_string(f.size()) + " fields, the header has " +
-                            std::to_string(header.size()));
-    auto get = [&](const char* c) { return f[col[c]]; };
-    auto count = [&](const char* c) { return parse_count(get(c), where, c); };
-    ProbeRun r;
-    r.source = where;
-    r.gpu = get("gpu");
-    r.driver = get("driver");
-    r.date = get("date");
-    r.mode = get("mode");
-    r.gpu_model = gpu_model_of(r.gpu, where);
-    if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write")
-      throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared or write)");
-    const std::uint64_t rmw = count("rmw");
-    if (rmw > 1) throw sim::InputError(where + ": column 'rmw' = '" + get("rmw") + "' (expected 0 or 1)");
-    r.rmw = rmw == 1;
-    r.bytes = count("bytes");
-    r.passes = static_cast<std::uint32_t>(std::min<std::uint64_t>(count("passes"), 1u << 20));
-    r.sms = static_cast<std::uint32_t>(std::min<std::uint64_t>(count("sms"), 1u << 20));
-    if (r.sms == 0 || r.passes == 0 || r.bytes == 0 || r.bytes % (16ull * r.sms) != 0)
-      throw sim::InputError(where + ": bytes " + std::to_string(r.bytes) + " is not a positive multiple of 16 x sms (" +
-                            std::to_string(r.sms) + "), or passes is 0");
-    r.dram_read_bytes = count("dram_read_bytes");
-    r.dram_write_bytes = count("dram_write_bytes");
-    runs.push_back(std::move(r));
-  }
-  if (runs.empty()) throw sim::InputError(csv.string() + ": no probe measurements");
+  for_each_csv_row(
+      csv, "probe measurements",
+      {"gpu", "driver", "date", "mode", "rmw", "mib", "bytes", "passes", "sms", "dram_read_bytes", "dram_write_bytes"},
+      [&](const CsvRow& row) {
+        const std::string& where = row.where();
+        ProbeRun r;
+        r.source = where;
+        r.gpu = row["gpu"];
+        r.driver = row["driver"];
+        r.date = row["date"];
+        r.mode = row["mode"];
+        r.gpu_model = gpu_model_of(r.gpu, where);
+        if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write")
+          throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared or write)");
+        const std::uint64_t rmw = row.count("rmw");
+        if (rmw > 1) throw sim::InputError(where + ": column 'rmw' = '" + row["rmw"] + "' (expected 0 or 1)");
+        r.rmw = rmw == 1;
+        r.bytes = row.count("bytes");
+        r.passes = static_cast<std::uint32_t>(std::min<std::uint64_t>(row.count("passes"), 1u << 20));
+        r.sms = static_cast<std::uint32_t>(std::min<std::uint64_t>(row.count("sms"), 1u << 20));
+        if (r.sms == 0 || r.passes == 0 || r.bytes == 0 || r.bytes % (16ull * r.sms) != 0)
+          throw sim::InputError(where + ": bytes " + std::to_string(r.bytes) +
+                                " is not a positive multiple of 16 x sms (" + std::to_string(r.sms) +
+                                "), or passes is 0");
+        r.dram_read_bytes = row.count("dram_read_bytes");
+        r.dram_write_bytes = row.count("dram_write_bytes");
+        runs.push_back(std::move(r));
+      });
   return runs;
 }
 

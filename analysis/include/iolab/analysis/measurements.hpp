@@ -28,12 +28,9 @@ struct MeasuredRun {
 };
 
 std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv);
-/// The fields of one CSV line (double quotes group a field containing commas; '\r' dropped).
-std::vector<std::string> split_csv(const std::string& line);
 /// "h100" or "h200" for a GPU name as nvidia-smi prints it; InputError "<where>: GPU ... has no model" otherwise.
 std::string gpu_model_of(const std::string& gpu_name, const std::string& where);
-/// A whole number; InputError "<where>: column '<column>' = '<text>' is not a whole number ..." otherwise.
-std::uint64_t parse_count(const std::string& text, const std::string& where, const char* column);
+
 /// Every measured_traffic.csv under `dir` (recursively), in path order.
 std::vector<std::filesystem::path> find_measurement_files(const std::filesystem::path& dir);
 /// Every file called `name` under `dir` (recursively), in path order; InputError when `dir` is no folder or
