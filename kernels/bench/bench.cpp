@@ -64,11 +64,7 @@ int main(int argc, char** argv) {
   CUDA_OK(cudaMalloc(&o, max_elems * 2));
   std::uint64_t state = 0x9E3779B97F4A7C15ull;
   for (void* dst : {q, k, v}) {
-    for (auto& h : host) {
-      state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-      const float u = static_cast<float>(state >> 40) * (1.0f / 16777216.0f);  // [0, 1)
-      h = host::to_bits(4.0f * u - 2.0f, dtype);
-    }
+    host::fill_uniform(host, dtype, state);
     CUDA_OK(cudaMemcpy(dst, host.data(), max_elems * 2, cudaMemcpyHostToDevice));
   }
   float* lse;

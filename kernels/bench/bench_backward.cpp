@@ -59,11 +59,7 @@ int main(int argc, char** argv) {
   for (void** p : {&q, &k, &v, &o, &dout, &dq, &dk, &dv}) CUDA_OK(cudaMalloc(p, max_elems * 2));
   std::uint64_t state = 0x2545F4914F6CDD1Dull;
   for (void* dst : {q, k, v, dout}) {
-    for (auto& h : host) {
-      state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-      const float u = static_cast<float>(state >> 40) * (1.0f / 16777216.0f);  // [0, 1)
-      h = host::to_bits(4.0f * u - 2.0f, dtype);
-    }
+    host::fill_uniform(host, dtype, state);
     CUDA_OK(cudaMemcpy(dst, host.data(), max_elems * 2, cudaMemcpyHostToDevice));
   }
   float* lse;

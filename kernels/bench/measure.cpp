@@ -74,10 +74,7 @@ int main(int argc, char** argv) {
   std::vector<std::uint16_t> host(elems);
   std::uint64_t state = 0x243F6A8885A308D3ull ^ static_cast<std::uint64_t>(n * 131 + d);
   for (void* dst : {q, k, v}) {
-    for (auto& h : host) {
-      state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-      h = host::to_bits(4.0f * static_cast<float>(state >> 40) * (1.0f / 16777216.0f) - 2.0f, dtype);
-    }
+    host::fill_uniform(host, dtype, state);
     CUDA_OK(cudaMemcpy(dst, host.data(), elems * 2, cudaMemcpyHostToDevice));
   }
   p.q = q; p.k = k; p.v = v; p.o = o; p.lse = lse;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "host_half.hpp"
 #include "iolab/kernels/attention.hpp"
 
 using namespace iolab::kernels;
@@ -154,6 +155,26 @@ int main() {
     static_assert(flash1_split_q_blocks(0, 3, 20) + flash1_split_q_blocks(1, 3, 20) +
                       flash1_split_q_blocks(2, 3, 20) == 20);
     expect(true, "tiling.hpp is usable in constant expressions");
+  }
+  {  // host::fill_uniform: the benchmarks' inputs, the xorshift64 (13, 7, 17) sequence mapped to [-2, 2)
+    std::vector<std::uint16_t> a(4096), b(4096);
+    std::uint64_t s1 = 0x9E3779B97F4A7C15ull, s2 = s1;
+    host::fill_uniform(a, DType::f16, s1);
+    std::uint64_t x = s2;
+    bool same = true, in_range = true;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      const float u = static_cast<float>(x >> 40) / 16777216.0f;
+      same = same && a[i] == host::to_bits(4.0f * u - 2.0f, DType::f16);
+      const float v = host::half_to_float(a[i]);
+      in_range = in_range && v >= -2.0f && v <= 2.0f;
+    }
+    expect(same && s1 == x, "fill_uniform follows the xorshift64 sequence and advances the state");
+    expect(in_range, "fill_uniform values lie in [-2, 2] after rounding");
+    host::fill_uniform(b, DType::bf16, s2);
+    expect(b != a && s2 == s1, "fill_uniform rounds to the dtype asked for");
   }
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
   return failures ? 1 : 0;
