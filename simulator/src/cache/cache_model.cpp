@@ -263,27 +263,21 @@ void LruCache::access(const LineAccess& a) {
     Way* oldest = nullptr;
     for (std::uint64_t i = 0; i < ways_; ++i)
       if (&set[i] != w && set[i].dirty && (!oldest || set[i].dirty_seq < oldest->dirty_seq)) oldest = &set[i];
-    if (oldest) {
-      Accounting acc{stats_, cfg_.sector_bytes};
-      acc.write_back(oldest->tensor, oldest->dirty);
-      ++stats_.cleanings;
-      dirty_sectors_ -= static_cast<std::uint64_t>(std::popcount(oldest->dirty));
-      oldest->dirty = 0;
-      oldest->dirty_seq = 0;  // its queue entry is stale now
-    }
+    if (oldest) clean(*oldest);  // its queue entry is stale now
   }
   enforce_dirty_limit();
 }
 
-void LruCache::enforce_dirty_limit() {
+void LruCache::clean(Way& w) {
   Accounting acc{stats_, cfg_.sector_bytes};
-  auto clean = [&](Way& w) {
-    acc.write_back(w.tensor, w.dirty);
-    ++stats_.cleanings;
-    dirty_sectors_ -= static_cast<std::uint64_t>(std::popcount(w.dirty));
-    w.dirty = 0;
-    w.dirty_seq = 0;
-  };
+  acc.write_back(w.tensor, w.dirty);
+  ++stats_.cleanings;
+  dirty_sectors_ -= static_cast<std::uint64_t>(std::popcount(w.dirty));
+  w.dirty = 0;
+  w.dirty_seq = 0;
+}
+
+void LruCache::enforce_dirty_limit() {
   if (cfg_.dirty_clean == DirtyClean::random) {
     // Entries in [dirty_head_, size) in any order; a stale one (evicted or cleaned since) is dropped when drawn.
     while (dirty_sectors_ * cfg_.sector_bytes > cfg_.dirty_limit_bytes && dirty_head_ < dirty_fifo_.size()) {

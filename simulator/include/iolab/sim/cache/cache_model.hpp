@@ -136,6 +136,7 @@ class LruCache {
   std::uint64_t take_free_slot();           ///< fully associative: a free way index, or kNone
   std::vector<std::uint64_t> free_slots_;   ///< fully associative: ways freed by invalidate()
   void enforce_dirty_limit();
+  void clean(Way& w);  ///< dirty limit: writes back w's dirty sectors, keeps it resident and clean
   std::uint64_t dirty_sectors_ = 0;  ///< dirty sectors resident (kept only with a dirty limit)
   std::uint64_t dirty_seq_ = 0;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> dirty_fifo_;  ///< (way, seq), oldest at dirty_head_
