@@ -66,7 +66,7 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
 std::vector<std::filesystem::path> find_files_named(const std::filesystem::path& dir, const std::string& name) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements folder '" + dir.string() + "'");
+  if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements file or folder '" + dir.string() + "'");
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
     if (e.is_regular_file() && e.path().filename() == name) out.push_back(e.path());
   std::sort(out.begin(), out.end());
