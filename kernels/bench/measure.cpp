@@ -5,6 +5,12 @@
 //       runs one forward call on fresh random inputs (nothing else is launched
 //       on the GPU except the input upload), so that `ncu` sees exactly the
 //       launches of one forward pass (standard: GEMM, softmax, GEMM).
+//   ... --trace FILE   (flash2 only)
+//       runs one warm-up, writes 256 MiB (evicting the L2), then one forward call
+//       that records each thread block's timeline (AttentionParams::cta_trace)
+//       and writes it to FILE as CSV: block (linear index), block_x, head, batch,
+//       sm, start_ns, mid_ns, end_ns (times from the earliest start; mid: when the
+//       block reached K/V block n_kv / 2). FILE is written whole or not at all.
 //   ... --time REPS
 //       runs one warm-up, then REPS forward calls, each preceded by a write
 //       of 256 MiB (evicting the L2) outside the timed region, each timed with
@@ -25,8 +31,68 @@
 
 using namespace iolab::kernels;
 
+namespace {
+
+// --trace: one flash2 forward call after a warm-up and an L2 flush, its per-block timeline written to `path`.
+int write_trace(AttentionParams p, const std::string& path) {
+  const std::int64_t qblocks = (p.n + 63) / 64, blocks = qblocks * p.heads * p.batch;
+  std::uint64_t* dev = nullptr;
+  void* flush = nullptr;
+  const std::size_t flush_bytes = 256ull << 20;
+  CUDA_OK(cudaMalloc(&dev, static_cast<std::size_t>(blocks) * 4 * sizeof(std::uint64_t)));
+  CUDA_OK(cudaMemset(dev, 0, static_cast<std::size_t>(blocks) * 4 * sizeof(std::uint64_t)));
+  CUDA_OK(cudaMalloc(&flush, flush_bytes));
+  Status st = attention_forward(KernelKind::flash2, p);  // warm-up: module load
+  CUDA_OK(cudaMemset(flush, 1, flush_bytes));
+  p.cta_trace = dev;
+  if (st.ok) st = attention_forward(KernelKind::flash2, p);
+  if (!st.ok) {
+    std::fprintf(stderr, "attention_measure: %s\n", st.message.c_str());
+    return 1;
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  std::vector<std::uint64_t> t(static_cast<std::size_t>(blocks) * 4);
+  CUDA_OK(cudaMemcpy(t.data(), dev, t.size() * sizeof(std::uint64_t), cudaMemcpyDeviceToHost));
+  std::uint64_t t0 = ~0ull;
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const std::uint64_t* r = &t[4 * b];
+    if (r[0] == 0 || r[1] < r[0] || r[2] < r[1]) {  // the buffer starts zeroed; %globaltimer is never 0
+      std::fprintf(stderr, "attention_measure: block %lld wrote no complete timeline\n", static_cast<long long>(b));
+      return 1;
+    }
+    t0 = std::min(t0, r[0]);
+  }
+  const std::string tmp = path + ".partial";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) {
+    std::fprintf(stderr, "attention_measure: cannot write %s\n", tmp.c_str());
+    return 1;
+  }
+  std::fprintf(f, "block,block_x,head,batch,sm,start_ns,mid_ns,end_ns\n");
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const std::uint64_t* r = &t[4 * b];
+    std::fprintf(f, "%lld,%lld,%lld,%lld,%llu,%llu,%llu,%llu\n", static_cast<long long>(b),
+                 static_cast<long long>(b % qblocks), static_cast<long long>(b / qblocks % p.heads),
+                 static_cast<long long>(b / qblocks / p.heads), static_cast<unsigned long long>(r[3]),
+                 static_cast<unsigned long long>(r[0] - t0), static_cast<unsigned long long>(r[1] - t0),
+                 static_cast<unsigned long long>(r[2] - t0));
+  }
+  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    std::fprintf(stderr, "attention_measure: cannot write %s\n", path.c_str());
+    return 1;
+  }
+  std::printf("ok trace=%s blocks=%lld\n", path.c_str(), static_cast<long long>(blocks));
+  CUDA_OK(cudaFree(dev));
+  CUDA_OK(cudaFree(flush));
+  release_cached_resources();
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  std::string kernel = "flash2", dtype_s = "fp16";
+  std::string kernel = "flash2", dtype_s = "fp16", trace_path;
   long long batch = 1, heads = 1, n = 0, d = 64, causal = 0, time_reps = 0;
   for (int a = 1; a + 1 < argc; a += 2) {
     const std::string k = argv[a], v = argv[a + 1];
@@ -41,6 +107,7 @@ int main(int argc, char** argv) {
     else if (k == "--d" && num) d = x;
     else if (k == "--causal" && num) causal = x;
     else if (k == "--time" && num) time_reps = x;
+    else if (k == "--trace" && !v.empty()) trace_path = v;
     else {
       std::fprintf(stderr, "attention_measure: bad option %s %s\n", k.c_str(), v.c_str());
       return 2;
@@ -56,6 +123,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const DType dtype = dtype_s == "bf16" ? DType::bf16 : DType::f16;
+  if (!trace_path.empty() && (kind != KernelKind::flash2 || time_reps > 0)) {
+    std::fprintf(stderr, "attention_measure: --trace needs --kernel flash2 and no --time\n");
+    return 2;
+  }
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
     std::printf("SKIPPED: no CUDA GPU available\n");
@@ -83,6 +154,7 @@ int main(int argc, char** argv) {
   p.workspace = ws;
   CUDA_OK(cudaDeviceSynchronize());
 
+  if (!trace_path.empty()) return write_trace(p, trace_path);
   if (time_reps <= 0) {
     const Status st = attention_forward(kind, p);
     if (!st.ok) {

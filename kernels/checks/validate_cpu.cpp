@@ -114,6 +114,15 @@ int main() {
     } else {
       expect(workspace_size(k, good) == 0, "flash2: needs no workspace");
     }
+    p = good;
+    p.cta_trace = reinterpret_cast<std::uint64_t*>(arena + 512);
+    if (k == KernelKind::flash2) {
+      expect(validate(k, p).ok, "flash2: accepts a cta_trace buffer");
+      p.cta_trace = reinterpret_cast<std::uint64_t*>(arena + 516);
+      expect_reject(k, p, "misaligned cta_trace", "cta_trace is not 8-byte aligned");
+    } else {
+      expect_reject(k, p, "a cta_trace buffer", "cta_trace is written by flash2 only");
+    }
   }
   {
     AttentionParams p = valid_params();

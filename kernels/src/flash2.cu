@@ -29,7 +29,8 @@ constexpr int flash2_min_blocks() {
 template <typename T, int D>
 __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>())
     flash2_fwd_kernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v, T* __restrict__ o,
-                      float* __restrict__ lse, int n, int heads, float scale_log2, bool causal) {
+                      float* __restrict__ lse, int n, int heads, float scale_log2, bool causal,
+                      unsigned long long* __restrict__ trace) {
   constexpr int BR = flash2_block_rows(D);
   constexpr int BC = flash2_block_cols(D);
   constexpr int THREADS = 32 * flash2_warps(D);
@@ -52,6 +53,15 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
   const int warp_row0 = q0 + warp * 16;
   const int last_row = min(q0 + BR, n);  // exclusive
   const int n_kv = causal ? (last_row + BC - 1) / BC : (n + BC - 1) / BC;
+
+  // Optional timeline (AttentionParams::cta_trace): start, middle and end times and the SM, by thread 0.
+  unsigned long long* my_trace =
+      trace == nullptr ? nullptr
+                       : trace + 4 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z));
+  if (my_trace != nullptr && tid == 0) {
+    my_trace[0] = global_timer_ns();
+    my_trace[3] = sm_id();
+  }
 
   // Prologue: Q block and K/V block 0 in one cp.async group.
   load_tile_async<BR, D, THREADS>(q_s, qg, q0, n, tid);
@@ -79,6 +89,7 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
     __syncthreads();
 
     if (j == 0) load_a_fragments<D>(qf, q_s, warp * 16, lane);
+    if (my_trace != nullptr && tid == 0 && j == n_kv / 2) my_trace[1] = global_timer_ns();
     const T* k_s = kv_s + (j & 1) * 2 * BC * D;
     const T* v_s = k_s + BC * D;
     const int kv0 = j * BC;
@@ -153,6 +164,7 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
       *reinterpret_cast<uint4*>(og + static_cast<int64_t>(grow) * D + c) =
           *reinterpret_cast<const uint4*>(o_s + swz<D>(warp * 16 + r, c));
   }
+  if (my_trace != nullptr && tid == 0) my_trace[2] = global_timer_ns();
 }
 
 template <typename T, int D>
@@ -166,7 +178,8 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   constexpr float kLog2e = 1.4426950408889634f;
   kernel<<<grid, 32 * flash2_warps(D), smem, stream>>>(
       static_cast<const T*>(p.q), static_cast<const T*>(p.k), static_cast<const T*>(p.v), static_cast<T*>(p.o),
-      p.lse, static_cast<int>(p.n), static_cast<int>(p.heads), scale * kLog2e, p.causal);
+      p.lse, static_cast<int>(p.n), static_cast<int>(p.heads), scale * kLog2e, p.causal,
+      reinterpret_cast<unsigned long long*>(p.cta_trace));
   err = cudaGetLastError();
   if (err != cudaSuccess) return Status::error(std::string("flash2: launch failed: ") + cudaGetErrorString(err));
   return Status::success();
