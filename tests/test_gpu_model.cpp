@@ -1,10 +1,13 @@
 // The three-level GPU model and the measurement loader.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <list>
 #include <fstream>
 
 #include "iolab/analysis/comparison.hpp"
+#include "iolab/analysis/cta_trace.hpp"
 #include "iolab/analysis/l2_probe.hpp"
 #include "iolab/analysis/measurements.hpp"
 #include "iolab/kernels/tiling.hpp"
@@ -71,7 +74,10 @@ TEST_CASE("the L2 model's replacement policy: SRRIP on H100/H200, others selecta
   CHECK(gpu_spec("h100").l2_replacement == sim::cache::Replacement::srrip);
   CHECK(GpuSpec{}.l2_replacement == sim::cache::Replacement::lru);
   const KernelShape fits{"flash2", 1, 1, 16384, 128, false, 2}, thrashes{"flash2", 1, 1, 131072, 128, false, 2};
-  ModelOptions lru, srrip, rnd;
+  // Lockstep CTAs: the cyclic order below is the one this test is about (with CTAs paced by age the
+  // resident CTAs spread over the sweep; "CTAs paced by age" below).
+  ModelOptions lru, srrip, rnd, dflt;
+  for (auto* o : {&lru, &srrip, &rnd, &dflt}) o->cta_pacing = ModelOptions::CtaPacing::lockstep;
   lru.l2_replacement = sim::cache::Replacement::lru;
   srrip.l2_replacement = sim::cache::Replacement::srrip;
   rnd.l2_replacement = sim::cache::Replacement::random;
@@ -80,7 +86,7 @@ TEST_CASE("the L2 model's replacement policy: SRRIP on H100/H200, others selecta
   // 64 MiB of K and V, re-read by every Q block in a cyclic order: an LRU of 30 MiB loses all of them;
   // random keeps part of K and V resident between passes. SRRIP does not (every K/V line is hit by the
   // other resident CTAs, so all sit at RRPV 0 and it evicts the oldest), within 0.1 % of LRU.
-  const auto l = predict(thrashes, spec, lru), d = predict(thrashes, spec);
+  const auto l = predict(thrashes, spec, lru), d = predict(thrashes, spec, dflt);
   const auto s = predict(thrashes, spec, srrip), r = predict(thrashes, spec, rnd);
   CHECK(d.dram_read_bytes == s.dram_read_bytes);  // the spec's policy
   CHECK(r.dram_read_bytes < l.dram_read_bytes * 95 / 100);  // 516 against 570 MB
@@ -480,4 +486,199 @@ TEST_CASE("probe measurement files are validated row by row", "[gpu]") {
   CHECK_THROWS_WITH(analysis::load_probe_measurements(write("num.csv", header + "H200,1,2026,private,0,1,1056000,2,132,1e6,0\n")),
                     Catch::Contains("dram_read_bytes"));
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// A launch of `ctas` CTAs, `per_sm` resident per SM, each reading blocks 0 .. blocks-1 of one tensor in order,
+// one 1 KiB block per transfer.
+KernelReplay sweep_replay(std::uint64_t ctas, std::uint32_t per_sm, std::uint64_t blocks) {
+  KernelReplay r;
+  r.tensors = {{"kv", blocks * 1024}};
+  LaunchReplay L;
+  L.name = "sweep";
+  L.ctas = ctas;
+  L.ctas_per_sm = per_sm;
+  L.work = [](std::uint64_t) { return std::pair{0.0, 0.0}; };
+  L.program = [blocks](std::uint64_t, std::vector<TileTransfer>& out) {
+    for (std::uint64_t b = 0; b < blocks; ++b) out.push_back({0, false, b * 1024, 1024, 1, 1024, false});
+  };
+  r.launches.push_back(std::move(L));
+  return r;
+}
+
+GpuSpec paced_spec(int sms, std::vector<std::vector<double>> rates) {
+  GpuSpec s;
+  s.name = "test";
+  s.sms = sms;
+  s.l2_bytes = s.l2_effective_bytes = 1 << 20;
+  s.dram_bytes_per_s = s.dram_write_bytes_per_s = s.l2_bytes_per_s = 1e12;
+  s.mma_sync_flops = s.cublas_flops = s.sfu_exps_per_s = 1e12;
+  s.cta_age_rates_by_count = std::move(rates);
+  return s;
+}
+
+// Reference for the age-paced schedule (gpu_model.hpp, CtaPacing::age), written independently of the model:
+// linear scans instead of a priority queue, an LRU list of `capacity` blocks instead of the cache model.
+// Returns the blocks read from DRAM.
+std::uint64_t reference_age_sweep(int sms, std::uint32_t per_sm, std::uint64_t ctas, std::uint64_t blocks,
+                                  const std::vector<double>& rates, std::size_t capacity) {
+  struct Slot {
+    bool live = false;
+    std::uint64_t cta = 0, pos = 0;
+    double start = 0, clock = 0;
+  };
+  std::vector<Slot> slot(std::min<std::uint64_t>(ctas, std::uint64_t(sms) * per_sm));
+  std::uint64_t next = 0, misses = 0;
+  for (auto& s : slot) s = {true, next++, 0, 0.0, 0.0};
+  std::list<std::uint64_t> lru;  // front: most recent
+  while (true) {
+    std::size_t k = slot.size();
+    for (std::size_t i = 0; i < slot.size(); ++i)
+      if (slot[i].live && (k == slot.size() || slot[i].clock < slot[k].clock)) k = i;
+    if (k == slot.size()) break;
+    Slot& me = slot[k];
+    const std::uint64_t b = me.pos++;
+    auto it = std::find(lru.begin(), lru.end(), b);
+    if (it == lru.end()) {
+      ++misses;
+      if (lru.size() == capacity) lru.pop_back();
+    } else {
+      lru.erase(it);
+    }
+    lru.push_front(b);
+    // This CTA's rank by age among the live CTAs of its SM, and their rates.
+    std::vector<std::pair<double, std::uint64_t>> ages;
+    for (std::size_t i = k % sms; i < slot.size(); i += sms)
+      if (slot[i].live) ages.push_back({slot[i].start, slot[i].cta});
+    std::sort(ages.begin(), ages.end());
+    const auto rank = static_cast<std::size_t>(
+        std::find(ages.begin(), ages.end(), std::pair{me.start, me.cta}) - ages.begin());
+    double sum = 0;
+    for (std::size_t r = 0; r < ages.size(); ++r) sum += rates[r];
+    me.clock += sum / (static_cast<double>(ages.size()) * rates[rank]);
+    if (me.pos == blocks) {
+      if (next < ctas) me = {true, next++, 0, me.clock, me.clock};
+      else me.live = false;
+    }
+  }
+  return misses;
+}
+
+}  // namespace
+
+TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing data need more L2 between them",
+          "[gpu]") {
+  ModelOptions age, lockstep;
+  lockstep.cta_pacing = ModelOptions::CtaPacing::lockstep;
+  CHECK(age.cta_pacing == ModelOptions::CtaPacing::age);  // the default
+  for (auto* o : {&age, &lockstep}) o->l2_replacement = sim::cache::Replacement::lru;
+  // The committed rates (gpu_spec.cpp): two and four resident CTAs measured, none for three; k = 1 trivially 1.
+  const auto& h100 = gpu_spec("h100");
+  CHECK(h100.cta_age_rates(1) == std::vector<double>{1.0});
+  CHECK(h100.cta_age_rates(2) == std::vector<double>{1.0, 0.968});
+  CHECK(h100.cta_age_rates(3).empty());
+  CHECK(h100.cta_age_rates(4) == std::vector<double>{1.0, 0.917, 0.787, 0.637});
+  CHECK(h100.cta_age_rates(16).empty());
+  CHECK(gpu_spec("h200").cta_age_rates_by_count == h100.cta_age_rates_by_count);
+
+  for (const int sms : {1, 2, 3}) {
+    for (const std::uint32_t per_sm : {2u, 4u}) {
+      for (const std::uint64_t ctas : {std::uint64_t{per_sm} * sms, std::uint64_t{per_sm} * sms * 3 + 1}) {
+        for (const std::uint64_t blocks : {7u, 40u}) {
+          for (const std::size_t capacity : {std::size_t{2}, std::size_t{5}, std::size_t{64}}) {
+            CAPTURE(sms, per_sm, ctas, blocks, capacity);
+            const auto replay = sweep_replay(ctas, per_sm, blocks);
+            for (auto* o : {&age, &lockstep}) o->l2_capacity_bytes = capacity * 1024;
+            // Equal rates (or none measured for this many CTAs): the lockstep order, block for block.
+            const auto lock = predict(replay, paced_spec(sms, {}), lockstep);
+            CHECK(predict(replay, paced_spec(sms, {}), age).dram_read_bytes == lock.dram_read_bytes);
+            CHECK(predict(replay, paced_spec(sms, {{1}, {1, 1}, {}, {1, 1, 1, 1}}), age).dram_read_bytes ==
+                  lock.dram_read_bytes);
+            CHECK(reference_age_sweep(sms, per_sm, ctas, blocks, {1, 1, 1, 1}, capacity) * 1024 == lock.dram_read_bytes);
+            // Unequal rates: the reference's count exactly.
+            for (const std::vector<double>& rates :
+                 {std::vector<double>{1, 0.5, 0.3, 0.2}, std::vector<double>{1, 0.968, 0.9, 0.8},
+                  std::vector<double>{1, 0.917, 0.787, 0.637}}) {
+              std::vector<std::vector<double>> table{{1}, {rates[0], rates[1]}, {}, rates};
+              const auto paced = predict(replay, paced_spec(sms, table), age);
+              CHECK(paced.dram_read_bytes ==
+                    reference_age_sweep(sms, per_sm, ctas, blocks, table[per_sm - 1], capacity) * 1024);
+              CHECK(paced.sram_read_bytes == lock.sram_read_bytes);  // pacing moves DRAM bytes only
+            }
+          }
+        }
+      }
+    }
+  }
+  // One SM, two CTAs over 40 blocks, an L2 of two blocks: in lockstep the second CTA reads each block right
+  // after the first (40 blocks from DRAM); when the older runs at twice the younger's rate the younger falls
+  // behind by more than two blocks and reads everything again.
+  const auto replay = sweep_replay(2, 2, 40);
+  age.l2_capacity_bytes = lockstep.l2_capacity_bytes = 2 * 1024;
+  CHECK(predict(replay, paced_spec(1, {{1}, {1, 1}}), lockstep).dram_read_bytes == 40 * 1024);
+  CHECK(predict(replay, paced_spec(1, {{1}, {1, 0.5}}), age).dram_read_bytes > 70 * 1024);
+}
+
+TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue rates by age", "[gpu]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(IOLAB_SOURCE_DIR) / "analysis/measurements/cta_trace_2026-11-22";
+  int files = 0;
+  for (const char* gpu : {"h100", "h200"}) {
+    const auto& spec = gpu_spec(gpu);
+    for (const auto& e : fs::directory_iterator(dir / gpu)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("trace_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;  // non-causal
+      CAPTURE(gpu, name);
+      const auto trace = analysis::load_cta_trace(e.path());
+      const auto w = analysis::first_wave_rates(trace);
+      // flash2's launch bounds: 2 blocks per SM at d = 128, 4 at d = 64 (kernels/src/flash2.cu).
+      CHECK(w.ctas_per_sm == (name.find("_d128_") != std::string::npos ? 2u : 4u));
+      const auto& model = spec.cta_age_rates(w.ctas_per_sm);
+      REQUIRE(model.size() == w.rates.size());
+      for (std::size_t r = 0; r < model.size(); ++r) CHECK(w.rates[r] == Approx(model[r]).margin(0.01));
+      ++files;
+    }
+  }
+  CHECK(files == 16);
+}
+
+TEST_CASE("thread-block traces are validated row by row", "[gpu]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "iolab_cta_trace_test";
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  };
+  const std::string head = "block,block_x,head,batch,sm,start_ns,mid_ns,end_ns\n";
+  // Two SMs with two blocks each: the slower of each pair at 0.5 and 0.8 of the faster's rate.
+  const auto good = write("good.csv", head + "0,0,0,0,0,0,100,200\n1,1,0,0,0,0,200,400\n2,2,0,0,1,10,110,210\n"
+                                             "3,3,0,0,1,10,135,260\n4,4,0,0,0,200,300,400\n");
+  const auto t = analysis::load_cta_trace(good);
+  REQUIRE(t.size() == 5);
+  CHECK(t[3].sm == 1);
+  CHECK(t[3].mid_ns == 135);
+  const auto w = analysis::first_wave_rates(t, 50);
+  CHECK(w.ctas_per_sm == 2);
+  CHECK(w.rates[1] == Approx((0.5 + 0.8) / 2));
+  // Four blocks on one SM, ranked by start: consecutive ratios 0.5, 0.5, 2 (the youngest the fastest).
+  const auto four = analysis::load_cta_trace(
+      write("four.csv", head + "0,0,0,0,7,0,100,200\n1,1,0,0,7,1,201,400\n2,2,0,0,7,2,402,800\n3,3,0,0,7,3,203,400\n"));
+  CHECK(analysis::first_wave_rates(four).rates == std::vector<double>{1.0, 0.5, 0.25, 0.5});
+  auto rejects = [&](const std::string& text, const std::string& needle) {
+    const auto p = write("bad.csv", text);
+    try {
+      analysis::first_wave_rates(analysis::load_cta_trace(p));
+      FAIL("accepted: " << text);
+    } catch (const sim::InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(needle));
+    }
+  };
+  rejects("block,sm,start_ns,mid_ns\n0,0,0,1\n", "missing column 'end_ns'");
+  rejects(head + "0,0,0,0,0,0,100,-5\n", "bad.csv:2: malformed column 'end_ns'");
+  rejects(head + "0,0,0,0,0,50,40,60\n", "bad.csv:2: block 0 has times out of order");
+  rejects(head, "no thread-block trace");
+  rejects(head + "0,0,0,0,0,0,100,200\n1,1,0,0,0,0,100,200\n2,2,0,0,1,0,100,200\n", "SM 1 starts 1 blocks");
+  fs::remove_all(dir);
 }

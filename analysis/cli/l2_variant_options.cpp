@@ -25,6 +25,9 @@ void add_l2_variant_options(CLI::App* cmd, L2VariantFlags& f) {
   cmd->add_option("--l2-replacement", f.replacement,
                   "L2 model variant: replacement policy (lru, random, bip, srrip, brrip)")
       ->check(CLI::IsMember({"lru", "random", "bip", "srrip", "brrip"}));
+  cmd->add_option("--cta-pacing", f.pacing,
+                  "Model variant: resident CTAs in lockstep, or timed with the GPU's issue rates by age (lockstep, age)")
+      ->check(CLI::IsMember({"lockstep", "age"}));
 }
 
 void finish_l2_variant(L2VariantFlags& f) {
@@ -33,6 +36,8 @@ void finish_l2_variant(L2VariantFlags& f) {
   v.copies = f.copies == "always" ? sim::gpu::ModelOptions::L2Copies::always : sim::gpu::ModelOptions::L2Copies::shared;
   v.sides = f.sides == "parity" ? sim::gpu::ModelOptions::L2Sides::parity : sim::gpu::ModelOptions::L2Sides::halves;
   v.dirty_clean = sim::cache::parse_dirty_clean(f.clean);
+  if (!f.pacing.empty())
+    v.pacing = f.pacing == "age" ? sim::gpu::ModelOptions::CtaPacing::age : sim::gpu::ModelOptions::CtaPacing::lockstep;
   if (f.clean != "oldest" && !v.dirty_fraction) throw sim::InputError("--l2-dirty-clean needs --l2-dirty-limit");
   if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves"))
     throw sim::InputError("--l2-copies and --l2-sides need --l2-partitions 2");

@@ -11,6 +11,7 @@ namespace iolab::cli {
 struct L2VariantFlags {
   analysis::L2Variant variant;
   std::string replacement, copies = "shared", sides = "halves", clean = "oldest";
+  std::string pacing;  ///< --cta-pacing; empty: the model's
 };
 
 void add_l2_variant_options(CLI::App* cmd, L2VariantFlags& f);

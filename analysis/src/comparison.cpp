@@ -40,7 +40,7 @@ double target_for(const std::string& metric, const std::string& kernel) {
 
 bool L2Variant::is_default() const {
   return !capacity_fraction && !dirty_fraction && !replacement && ways == 0 && partitions == 1 &&
-         dirty_clean == sim::cache::DirtyClean::oldest;
+         dirty_clean == sim::cache::DirtyClean::oldest && !pacing;
 }
 
 std::string L2Variant::describe() const {
@@ -63,6 +63,8 @@ std::string L2Variant::describe() const {
          (dirty_clean == sim::cache::DirtyClean::oldest ? std::string()
                                                          : std::string(" (") + sim::cache::to_string(dirty_clean) + " line cleaned)");
   if (replacement) d += std::string(", ") + sim::cache::to_string(*replacement);
+  if (pacing)
+    d += *pacing == sim::gpu::ModelOptions::CtaPacing::age ? ", CTAs paced by age" : ", CTAs in lockstep";
   return d;
 }
 
@@ -77,6 +79,7 @@ sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::G
   o.l2_partitions = variant.partitions;
   o.l2_copies = variant.copies;
   o.l2_sides = variant.sides;
+  if (variant.pacing) o.cta_pacing = *variant.pacing;
   const auto physical = static_cast<double>(spec.l2_bytes);
   if (variant.capacity_fraction) o.l2_capacity_bytes = static_cast<std::uint64_t>(*variant.capacity_fraction * physical);
   if (variant.dirty_fraction) o.l2_dirty_limit_bytes = static_cast<std::uint64_t>(*variant.dirty_fraction * physical);

@@ -254,6 +254,13 @@ expect_error "compare capacity above the L2" compare --measured "$TMP/meas.csv" 
 expect_error "compare unknown replacement" compare --measured "$TMP/meas.csv" --l2-replacement plru
 expect_error "compare cleaning without a dirty limit" compare --measured "$TMP/meas.csv" --l2-dirty-clean random
 expect_error "compare L2 smaller than one set" compare --measured "$TMP/meas.csv" --l2-ways 1024 --l2-capacity 0.001
+# CTA pacing: by age is the model's own (same predictions); lockstep is a variant, named in the report.
+"$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing age --csv "$TMP/cmp_age.csv" >/dev/null
+cmp -s "$TMP/cmp.csv" "$TMP/cmp_age.csv" && ok || bad "compare --cta-pacing age differs from the model's own"
+"$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing lockstep >"$TMP/cmp_lock.txt"; rc=$?
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^L2 model variant: 1 partition, fully associative, CTAs in lockstep$" "$TMP/cmp_lock.txt" \
+  && ok || bad "compare --cta-pacing lockstep report"
+expect_error "compare unknown pacing" compare --measured "$TMP/meas.csv" --cta-pacing random
 
 # --- probe: the L2 capacity probe replayed through the L2 model ---------------------
 PROBE="$(dirname "$0")/../../analysis/measurements/l2_probe_2026-11-21/h100/l2_probe.csv"

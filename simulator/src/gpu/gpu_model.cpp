@@ -1,8 +1,10 @@
 #include "iolab/sim/gpu/gpu_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <list>
 #include <memory>
+#include <queue>
 #include <unordered_map>
 
 #include "iolab/sim/cache/cache_model.hpp"
@@ -135,6 +137,8 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
       std::vector<TileTransfer> prog;
       std::size_t pos = 0;
       bool live = false;
+      double start = 0;  // CtaPacing::age: the clock at which its CTA started
+      std::uint64_t cta = 0;
     };
     std::vector<Slot> active(slots);
     // The SMs' L1s (slot k runs on SM k % sms), for launches with L1-cached transfers.
@@ -170,6 +174,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
         launch.program(next_cta, s.prog);
         if (launch.latency_chain)
           for (const auto& t : s.prog) cta_bytes[next_cta] += t.bytes();
+        s.cta = next_cta;
         ++next_cta;
       }
       if (!s.prog.empty()) {
@@ -177,22 +182,63 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
         ++live;
       }
     };
+    // Slot k's next transfer.
+    auto issue = [&](std::size_t k) {
+      Slot& s = active[k];
+      const TileTransfer& t = s.prog[s.pos++];
+      if (t.l1 && !l1s.empty()) {
+        (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += through_l1(t, k % sms_total);
+      } else {
+        st.apply(t, side_of(k % sms_total));
+        (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += t.bytes();
+      }
+    };
     for (auto& s : active) refill(s);
-    while (live > 0) {
-      for (std::size_t k = 0; k < active.size(); ++k) {
-        Slot& s = active[k];
-        if (!s.live) continue;
-        const TileTransfer& t = s.prog[s.pos++];
-        if (t.l1 && !l1s.empty()) {
-          (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += through_l1(t, k % static_cast<std::size_t>(spec.sms));
-        } else {
-          st.apply(t, side_of(k % sms_total));
-          (t.write ? lp.sram_write_bytes : lp.sram_read_bytes) += t.bytes();
+    const std::vector<double>& rates = spec.cta_age_rates(launch.ctas_per_sm);
+    if (opts.cta_pacing == ModelOptions::CtaPacing::lockstep || rates.empty()) {
+      while (live > 0) {
+        for (std::size_t k = 0; k < active.size(); ++k) {
+          Slot& s = active[k];
+          if (!s.live) continue;
+          issue(k);
+          if (s.pos == s.prog.size()) {
+            --live;
+            refill(s);
+          }
         }
+      }
+    } else {
+      // Timed by age (ModelOptions::CtaPacing::age). Slot k runs on SM k % sms with slots k % sms + i x sms.
+      // The clock advance of slot k's next transfer: 1 / share, share = n x rate(rank) / (sum of the n rates).
+      auto step = [&](std::size_t k) {
+        std::size_t rank = 0, n = 0;
+        const Slot& me = active[k];
+        double sum = 0;
+        for (std::size_t i = k % sms_total; i < active.size(); i += sms_total) {
+          const Slot& o = active[i];
+          if (!o.live) continue;
+          ++n;
+          if (i != k && (o.start < me.start || (o.start == me.start && o.cta < me.cta))) ++rank;
+        }
+        for (std::size_t r = 0; r < n; ++r) sum += rates[std::min(r, rates.size() - 1)];
+        return sum / (static_cast<double>(n) * rates[std::min(rank, rates.size() - 1)]);
+      };
+      using Event = std::pair<double, std::size_t>;  // (clock, slot)
+      std::priority_queue<Event, std::vector<Event>, std::greater<>> ready;
+      for (std::size_t k = 0; k < active.size(); ++k)
+        if (active[k].live) ready.emplace(0.0, k);
+      while (!ready.empty()) {
+        auto [clock, k] = ready.top();
+        ready.pop();
+        Slot& s = active[k];
+        issue(k);
+        clock += step(k);
         if (s.pos == s.prog.size()) {
           --live;
           refill(s);
+          s.start = clock;
         }
+        if (s.live) ready.emplace(clock, k);
       }
     }
     lp.dram_read_bytes = l2.hbm_read_bytes() - dram_r0;

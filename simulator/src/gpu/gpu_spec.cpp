@@ -4,6 +4,11 @@
 
 namespace iolab::sim::gpu {
 
+const std::vector<double>& GpuSpec::cta_age_rates(std::uint32_t k) const {
+  static const std::vector<double> none;
+  return k >= 1 && k <= cta_age_rates_by_count.size() ? cta_age_rates_by_count[k - 1] : none;
+}
+
 const GpuSpec& gpu_spec(std::string_view name) {
   // DRAM and cuBLAS rates: measured on the lent machines (device/KINDS.md: a large device-to-device copy,
   // bytes read + written, and an 8192^3 bf16 matrix product on random data). L2 bandwidth: FlashAttention-3
@@ -40,14 +45,26 @@ const GpuSpec& gpu_spec(std::string_view name) {
   // 232 configurations of analysis/measurements/{h200,h100}_2026-11-21 (no parameter fitted): DRAM bytes
   // missed 5 -> 4 (H200) and 16 -> 13 (H100), no other target lost; table in the H200's COMPARISON.md,
   // "The L2's replacement policy".
+  //
+  // CTA issue rates by age (ModelOptions::CtaPacing::age): flash2's per-block timelines (attention_measure
+  // --trace, kernels/bench/cta_trace.sh; analysis/measurements/cta_trace_2026-11-22/) show that the CTAs
+  // sharing an SM do not progress alike: the one that started first runs fastest. With two resident (d = 128)
+  // the younger runs at 0.968 of the older's rate (first wave, slower over faster of each SM's pair, 0.967-0.969
+  // over 4 configurations on each GPU); with four (d = 64) the rates relative to the oldest are 1, 0.917,
+  // 0.787, 0.637 (consecutive ratios 0.917, 0.858, 0.809 by start order, the same within 0.01 on both GPUs
+  // and 4 configurations each). Ranked by age, not by slot: a block that starts in a freed slot is the
+  // youngest and slowest and speeds up as the older ones finish (the timelines' slot lineages run 1, 1.077,
+  // 1.125 and 1.398, 1.303, 1.253 times the fastest block's duration; these rates give 1, 1.073, 1.122 and
+  // 1.392, 1.298, 1.248). H100 and H200 alike (same SMs).
+  static const std::vector<std::vector<double>> age_rates{{1.0}, {1.0, 0.968}, {}, {1.0, 0.917, 0.787, 0.637}};
   static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H100 copy 3.0 TB/s, bf16 GEMM 798 TFLOP/s, 132 SMs, 50 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s), Sec. 3.1 (3.9 TFLOP/s exp)",
-                            cache::Replacement::srrip};
+                            cache::Replacement::srrip, 1.0 / 32, age_rates};
   static const GpuSpec h200{"h200", 132, 60ull << 20, 30ull << 20, 228ull << 10, 4.3e12, 3.3e12, 3.08e-6, 2.77e9, 12e12, 370e12, 788e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H200 copy 4.3 TB/s, bf16 GEMM 788 TFLOP/s, 132 SMs, 60 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s on H100), Sec. 3.1 (3.9 TFLOP/s exp)",
-                            cache::Replacement::srrip};
+                            cache::Replacement::srrip, 1.0 / 32, age_rates};
   if (name == "h100") return h100;
   if (name == "h200") return h200;
   throw InputError("unknown GPU '" + std::string(name) + "' for the GPU model (known: h100, h200)");

@@ -45,6 +45,7 @@ struct L2Variant {
   std::uint32_t ways = 0, partitions = 1;
   sim::gpu::ModelOptions::L2Copies copies = sim::gpu::ModelOptions::L2Copies::shared;
   sim::gpu::ModelOptions::L2Sides sides = sim::gpu::ModelOptions::L2Sides::halves;
+  std::optional<sim::gpu::ModelOptions::CtaPacing> pacing;  ///< how CTAs interleave (gpu_model.hpp); unset: the model's
   bool is_default() const;
   std::string describe() const;  ///< one line, e.g. "2 partitions (copies: always), 16-way, capacity 1.00 L2"
 };

@@ -1,8 +1,10 @@
 #pragma once
 // A three-level GPU model: SRAM (shared memory of each SM), a shared L2, and
 // DRAM (HBM). The CTAs of each launch run in waves over the SMs (resident
-// CTAs = SMs x CTAs per SM); their tile transfers are interleaved round-robin,
-// one transfer per resident CTA per step, and pass through the L2, modelled
+// CTAs = SMs x CTAs per SM); their tile transfers are interleaved in time, each
+// CTA issuing at the rate its age rank on its SM gets (ModelOptions::cta_pacing:
+// the older CTAs of an SM run ahead, as measured; equal rates: one transfer per
+// resident CTA per round), and pass through the L2, modelled
 // as a fully associative cache of 1 KiB blocks with 32-byte sectors,
 // write-back and write-allocate, replacing by the GPU's policy (GpuSpec::
 // l2_replacement: SRRIP on H100 and H200; see cache/cache_model.hpp). The L2 keeps its
@@ -90,6 +92,17 @@ struct ModelOptions {
   L2Copies l2_copies = L2Copies::shared;
   enum class L2Sides { halves, parity };  ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
   L2Sides l2_sides = L2Sides::halves;
+  /// How the resident CTAs' transfers interleave.
+  ///  * lockstep: every resident CTA issues one transfer per round, in slot order.
+  ///  * age: a timed replay. Every slot has a clock; the slot with the earliest clock (ties: the lower slot)
+  ///    issues its CTA's next transfer, which advances its clock by 1 / share. An SM's n live CTAs, ranked by
+  ///    age (start clock, then dispatch order), get issue rates GpuSpec::cta_age_rates(ctas_per_sm)[0..n), the
+  ///    oldest first, and share = n x rate / (sum of the n rates): 1 for all with equal rates, so that the
+  ///    order is the lockstep one where the GPU has no measured rates. A slot whose CTA ends takes the next CTA
+  ///    at its clock. Older CTAs running ahead spread the CTAs that share K/V over the sweep, so the L2 must
+  ///    hold more of it between them (gpu_spec.cpp: the measured rates).
+  enum class CtaPacing { lockstep, age };
+  CtaPacing cta_pacing = CtaPacing::age;
 };
 
 KernelPrediction predict(const KernelShape& shape, const GpuSpec& spec, const ModelOptions& opts = {});

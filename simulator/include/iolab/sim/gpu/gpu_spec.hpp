@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "iolab/sim/cache/cache_model.hpp"
 
@@ -40,6 +41,11 @@ struct GpuSpec {
   /// h100 and h200 specs use SRRIP (why: gpu_spec.cpp); LRU unless a spec says otherwise.
   cache::Replacement l2_replacement = cache::Replacement::lru;
   double l2_epsilon = 1.0 / 32;
+  /// Issue rates of k CTAs resident on one SM, ranked by age (the oldest first, relative to it), indexed by
+  /// k - 1; measured per k from thread-block timelines (gpu_spec.cpp). Empty for a k not measured.
+  std::vector<std::vector<double>> cta_age_rates_by_count;
+  /// cta_age_rates_by_count[k - 1], or empty (equal rates) when not measured.
+  const std::vector<double>& cta_age_rates(std::uint32_t k) const;
 };
 
 /// "h100" or "h200"; InputError otherwise.

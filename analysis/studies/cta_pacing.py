@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""How flash2's thread blocks pace each other, from the committed per-block timelines.
+
+Reads analysis/measurements/cta_trace_*/<gpu>/trace_d<d>_N<N>_H<heads>_c<causal>.csv (attention_measure
+--trace) and prints, per non-causal trace, Markdown tables of:
+  * the first wave: blocks per SM (k) and the rate of each block ranked by start time on its SM relative to
+    the one before it (k = 2: slower over faster, the start order being below the timer's resolution);
+  * lineages: on each SM, the blocks that follow each other in one resident slot (a block starts where one
+    ended), their durations per generation relative to the fastest first-wave block (median over SMs), next
+    to the same durations from a one-SM replay of identical blocks whose rates by age rank are the GPU
+    model's (GpuSpec::cta_age_rates, gpu_spec.cpp);
+  * the spread of each generation's start times over an SM's slots (median over SMs), in microseconds and
+    as a fraction of the median block duration.
+
+usage: cta_pacing.py [TRACE_DIR]   (default: the newest analysis/measurements/cta_trace_*)
+"""
+import collections
+import csv
+import glob
+import os
+import statistics
+import sys
+
+MODEL_RATES = {1: [1.0], 2: [1.0, 0.968], 4: [1.0, 0.917, 0.787, 0.637]}  # gpu_spec.cpp
+
+
+def load(path):
+    with open(path, newline="") as f:
+        return [{k: int(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+
+def by_sm(rows):
+    out = collections.defaultdict(list)
+    for r in rows:
+        out[r["sm"]].append(r)
+    for blocks in out.values():
+        blocks.sort(key=lambda r: (r["start_ns"], r["block"]))
+    return out
+
+
+def first_wave(sms, window_ns=5000):
+    t0 = min(b["start_ns"] for blocks in sms.values() for b in blocks)
+    return {sm: [b for b in blocks if b["start_ns"] - t0 <= window_ns] for sm, blocks in sms.items()}
+
+
+def rank_ratios(wave):
+    k = len(next(iter(wave.values())))
+    acc = collections.defaultdict(list)
+    for blocks in wave.values():
+        rates = [0.5 / (b["mid_ns"] - b["start_ns"]) for b in blocks]
+        if k == 2:
+            rates.sort(reverse=True)
+        for r in range(1, len(rates)):
+            acc[r].append(rates[r] / rates[r - 1])
+    return k, [statistics.mean(acc[r]) for r in range(1, k)]
+
+
+def lineages(sms, wave):
+    """Per SM, per slot: its blocks in order (a block continues the slot whose last block ended nearest
+    before it started)."""
+    out = {}
+    for sm, blocks in sms.items():
+        slots = [[b] for b in wave[sm]]
+        for b in blocks[len(slots):]:
+            min(slots, key=lambda s: abs(s[-1]["end_ns"] - b["start_ns"])).append(b)
+        slots.sort(key=lambda s: s[0]["end_ns"])  # the fastest first-wave block's slot first
+        out[sm] = slots
+    return out
+
+
+def replay_lineages(rates, generations, dt=2e-4):
+    """One SM, len(rates) slots of identical blocks (work 1), issue shares by age rank as in the GPU model:
+    n x rate / sum of the n rates. Durations per slot and generation, slots ordered by first end."""
+    k = len(rates)
+    start, done, t = [0.0] * k, [0.0] * k, 0.0
+    hist = [[] for _ in range(k)]
+    while min(len(h) for h in hist) < generations:
+        order = sorted(range(k), key=lambda i: (start[i], i))
+        total = sum(rates)
+        for r, i in enumerate(order):
+            done[i] += k * rates[r] / total * dt
+        t += dt
+        for i in range(k):
+            if done[i] >= 1:
+                hist[i].append(t - start[i])
+                start[i], done[i] = t, 0.0
+    hist.sort(key=lambda h: h[0])
+    return hist
+
+
+def main():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "measurements")
+    trace_dir = sys.argv[1] if len(sys.argv) > 1 else sorted(glob.glob(os.path.join(root, "cta_trace_*")))[-1]
+    files = sorted(glob.glob(os.path.join(trace_dir, "*", "trace_*_c0.csv")))
+    if not files:
+        sys.exit(f"cta_pacing.py: no trace_*_c0.csv under {trace_dir}")
+    print("| GPU | trace | k | first wave: rate by start rank / previous | lineage durations (median over SMs) "
+          "measured / replayed with the model's rates | start spread per generation, us (fraction of a block) |")
+    print("|---|---|---|---|---|---|")
+    for path in files:
+        rows = load(path)
+        sms = by_sm(rows)
+        wave = first_wave(sms)
+        k, ratios = rank_ratios(wave)
+        lines = lineages(sms, wave)
+        gens = min(len(s) for slots in lines.values() for s in slots)
+        shown = min(gens, 3)
+        fastest = statistics.median(slots[0][0]["end_ns"] - slots[0][0]["start_ns"] for slots in lines.values())
+        replay = replay_lineages(MODEL_RATES[k], shown)
+        cells = []
+        for i in range(k):
+            meas = [statistics.median((slots[i][g]["end_ns"] - slots[i][g]["start_ns"]) / fastest
+                                      for slots in lines.values()) for g in range(shown)]
+            rep = [replay[i][g] / replay[0][0] for g in range(shown)]
+            cells.append("slot %d: %s / %s" % (i, " ".join("%.3f" % x for x in meas), " ".join("%.3f" % x for x in rep)))
+        dur = statistics.median(b["end_ns"] - b["start_ns"] for b in rows)
+        spread = [statistics.median(max(s[g]["start_ns"] for s in slots) - min(s[g]["start_ns"] for s in slots)
+                                    for slots in lines.values()) for g in range(gens)]
+        sp = " ".join("%.0f" % (x / 1e3) for x in spread) + " (last %.2f)" % (spread[-1] / dur)
+        gpu = os.path.basename(os.path.dirname(path))
+        name = os.path.basename(path)[len("trace_"):-len(".csv")]
+        print(f"| {gpu} | {name} | {k} | {' '.join('%.3f' % r for r in ratios) or '-'} | {'<br>'.join(cells)} | {sp} |")
+
+
+if __name__ == "__main__":
+    main()
