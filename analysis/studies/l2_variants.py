@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Compare L2 model variants against the committed measurements.
 
-Runs `iolab compare --csv` and `iolab probe --csv` once per variant (the GPU model's own L2 first) and
+Runs `iolab compare --csv` and `iolab probe --csv` once per variant (the GPU model's own L2 first; every
+variant but the second paces CTAs by age, the model's default) and
 prints a Markdown table: per GPU, the attention configurations whose DRAM bytes (read + written) miss the
 issue-4 target (10 % flash, 15 % standard) per kernel with the kernel's DRAM MAPE in brackets, the DRAM
 misses in all, the SRAM<->L2 and runtime misses (which the L2 model can move only through the DRAM time),
@@ -19,7 +20,8 @@ import tempfile
 
 DIRTY = ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]  # measured by the probe (write mode)
 VARIANTS = [
-    ("GPU model (half L2, fully associative, SRRIP)", []),
+    ("GPU model (half L2, fully associative, SRRIP, CTAs paced by age)", []),
+    ("the same, CTAs in lockstep (the model before 2026-11-22)", ["--cta-pacing", "lockstep"]),
     ("+ the probe's dirty limit (0.424 L2, random line cleaned)", ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]),
     ("probe fit, one cache: 16-way hashed, 0.75 L2, LRU, dirty limit",
      ["--l2-ways", "16", "--l2-capacity", "0.75", "--l2-replacement", "lru", *DIRTY]),
