@@ -9,8 +9,8 @@
 //       runs one warm-up, writes 256 MiB (evicting the L2), then one forward call
 //       that records each thread block's timeline (AttentionParams::cta_trace)
 //       and writes it to FILE as CSV: block (linear index), block_x, head, batch,
-//       sm, start_ns, mid_ns, end_ns (times from the earliest start; mid: when the
-//       block reached K/V block n_kv / 2). FILE is written whole or not at all.
+//       sm, start_ns, end_ns (times from the earliest start). FILE is written
+//       whole or not at all.
 //   ... --time REPS
 //       runs one warm-up, then REPS forward calls, each preceded by a write
 //       of 256 MiB (evicting the L2) outside the timed region, each timed with
@@ -39,8 +39,8 @@ int write_trace(AttentionParams p, const std::string& path) {
   std::uint64_t* dev = nullptr;
   void* flush = nullptr;
   const std::size_t flush_bytes = 256ull << 20;
-  CUDA_OK(cudaMalloc(&dev, static_cast<std::size_t>(blocks) * 4 * sizeof(std::uint64_t)));
-  CUDA_OK(cudaMemset(dev, 0, static_cast<std::size_t>(blocks) * 4 * sizeof(std::uint64_t)));
+  CUDA_OK(cudaMalloc(&dev, static_cast<std::size_t>(blocks) * 3 * sizeof(std::uint64_t)));
+  CUDA_OK(cudaMemset(dev, 0, static_cast<std::size_t>(blocks) * 3 * sizeof(std::uint64_t)));
   CUDA_OK(cudaMalloc(&flush, flush_bytes));
   Status st = attention_forward(KernelKind::flash2, p);  // warm-up: module load
   CUDA_OK(cudaMemset(flush, 1, flush_bytes));
@@ -51,12 +51,12 @@ int write_trace(AttentionParams p, const std::string& path) {
     return 1;
   }
   CUDA_OK(cudaDeviceSynchronize());
-  std::vector<std::uint64_t> t(static_cast<std::size_t>(blocks) * 4);
+  std::vector<std::uint64_t> t(static_cast<std::size_t>(blocks) * 3);
   CUDA_OK(cudaMemcpy(t.data(), dev, t.size() * sizeof(std::uint64_t), cudaMemcpyDeviceToHost));
   std::uint64_t t0 = ~0ull;
   for (std::int64_t b = 0; b < blocks; ++b) {
-    const std::uint64_t* r = &t[4 * b];
-    if (r[0] == 0 || r[1] < r[0] || r[2] < r[1]) {  // the buffer starts zeroed; %globaltimer is never 0
+    const std::uint64_t* r = &t[3 * b];
+    if (r[0] == 0 || r[1] < r[0]) {  // the buffer starts zeroed; %globaltimer is never 0
       std::fprintf(stderr, "attention_measure: block %lld wrote no complete timeline\n", static_cast<long long>(b));
       return 1;
     }
@@ -68,14 +68,13 @@ int write_trace(AttentionParams p, const std::string& path) {
     std::fprintf(stderr, "attention_measure: cannot write %s\n", tmp.c_str());
     return 1;
   }
-  std::fprintf(f, "block,block_x,head,batch,sm,start_ns,mid_ns,end_ns\n");
+  std::fprintf(f, "block,block_x,head,batch,sm,start_ns,end_ns\n");
   for (std::int64_t b = 0; b < blocks; ++b) {
-    const std::uint64_t* r = &t[4 * b];
-    std::fprintf(f, "%lld,%lld,%lld,%lld,%llu,%llu,%llu,%llu\n", static_cast<long long>(b),
+    const std::uint64_t* r = &t[3 * b];
+    std::fprintf(f, "%lld,%lld,%lld,%lld,%llu,%llu,%llu\n", static_cast<long long>(b),
                  static_cast<long long>(b % qblocks), static_cast<long long>(b / qblocks % p.heads),
-                 static_cast<long long>(b / qblocks / p.heads), static_cast<unsigned long long>(r[3]),
-                 static_cast<unsigned long long>(r[0] - t0), static_cast<unsigned long long>(r[1] - t0),
-                 static_cast<unsigned long long>(r[2] - t0));
+                 static_cast<long long>(b / qblocks / p.heads), static_cast<unsigned long long>(r[2]),
+                 static_cast<unsigned long long>(r[0] - t0), static_cast<unsigned long long>(r[1] - t0));
   }
   if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

@@ -26,7 +26,12 @@ constexpr int flash2_min_blocks() {
   return D == 64 ? 4 : 2;
 }
 
-template <typename T, int D>
+// kTrace: the instantiation that writes AttentionParams::cta_trace. The timeline is a separate
+// instantiation, written only before the first and after the last instruction of the block's work, so that
+// the K/V loop is the same code with and without it: a timestamp taken inside the loop (an earlier version)
+// changed the loop's instruction schedule, the blocks' pacing and, at d = 128, N = 65536, 4 heads, the DRAM
+// bytes read by a fifth at the same runtime (analysis/measurements/cta_trace_2026-11-22/README.md).
+template <typename T, int D, bool kTrace>
 __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>())
     flash2_fwd_kernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v, T* __restrict__ o,
                       float* __restrict__ lse, int n, int heads, float scale_log2, bool causal,
@@ -54,13 +59,14 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
   const int last_row = min(q0 + BR, n);  // exclusive
   const int n_kv = causal ? (last_row + BC - 1) / BC : (n + BC - 1) / BC;
 
-  // Optional timeline (AttentionParams::cta_trace): start, middle and end times and the SM, by thread 0.
-  unsigned long long* my_trace =
-      trace == nullptr ? nullptr
-                       : trace + 4 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z));
-  if (my_trace != nullptr && tid == 0) {
-    my_trace[0] = global_timer_ns();
-    my_trace[3] = sm_id();
+  // Timeline (kTrace, AttentionParams::cta_trace): start time and SM here, end time after the last store.
+  if constexpr (kTrace) {
+    if (tid == 0) {
+      unsigned long long* my_trace =
+          trace + 3 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z));
+      my_trace[0] = global_timer_ns();
+      my_trace[2] = sm_id();
+    }
   }
 
   // Prologue: Q block and K/V block 0 in one cp.async group.
@@ -89,7 +95,6 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
     __syncthreads();
 
     if (j == 0) load_a_fragments<D>(qf, q_s, warp * 16, lane);
-    if (my_trace != nullptr && tid == 0 && j == n_kv / 2) my_trace[1] = global_timer_ns();
     const T* k_s = kv_s + (j & 1) * 2 * BC * D;
     const T* v_s = k_s + BC * D;
     const int kv0 = j * BC;
@@ -164,13 +169,17 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
       *reinterpret_cast<uint4*>(og + static_cast<int64_t>(grow) * D + c) =
           *reinterpret_cast<const uint4*>(o_s + swz<D>(warp * 16 + r, c));
   }
-  if (my_trace != nullptr && tid == 0) my_trace[2] = global_timer_ns();
+  if constexpr (kTrace) {
+    if (tid == 0)
+      trace[3 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z)) + 1] =
+          global_timer_ns();
+  }
 }
 
 template <typename T, int D>
 Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   constexpr int smem = flash2_smem_bytes(D);
-  auto kernel = flash2_fwd_kernel<T, D>;
+  auto kernel = p.cta_trace != nullptr ? flash2_fwd_kernel<T, D, true> : flash2_fwd_kernel<T, D, false>;
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (err != cudaSuccess) return Status::error(std::string("flash2: cudaFuncSetAttribute: ") + cudaGetErrorString(err));
   const dim3 grid(static_cast<unsigned>(num_blocks(p.n, flash2_block_rows(D))), static_cast<unsigned>(p.heads),
