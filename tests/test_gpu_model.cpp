@@ -576,9 +576,9 @@ TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing
   // The committed rates (gpu_spec.cpp): two and four resident CTAs measured, none for three; k = 1 trivially 1.
   const auto& h100 = gpu_spec("h100");
   CHECK(h100.cta_age_rates(1) == std::vector<double>{1.0});
-  CHECK(h100.cta_age_rates(2) == std::vector<double>{1.0, 0.968});
+  CHECK(h100.cta_age_rates(2) == std::vector<double>{1.0, 0.914});
   CHECK(h100.cta_age_rates(3).empty());
-  CHECK(h100.cta_age_rates(4) == std::vector<double>{1.0, 0.917, 0.787, 0.637});
+  CHECK(h100.cta_age_rates(4) == std::vector<double>{1.0, 0.910, 0.792, 0.662});
   CHECK(h100.cta_age_rates(16).empty());
   CHECK(gpu_spec("h200").cta_age_rates_by_count == h100.cta_age_rates_by_count);
 
@@ -599,7 +599,7 @@ TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing
             // Unequal rates: the reference's count exactly.
             for (const std::vector<double>& rates :
                  {std::vector<double>{1, 0.5, 0.3, 0.2}, std::vector<double>{1, 0.968, 0.9, 0.8},
-                  std::vector<double>{1, 0.917, 0.787, 0.637}}) {
+                  std::vector<double>{1, 0.910, 0.792, 0.662}}) {
               std::vector<std::vector<double>> table{{1}, {rates[0], rates[1]}, {}, rates};
               const auto paced = predict(replay, paced_spec(sms, table), age);
               CHECK(paced.dram_read_bytes ==
@@ -630,17 +630,40 @@ TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue r
       const std::string name = e.path().filename().string();
       if (name.rfind("trace_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;  // non-causal
       CAPTURE(gpu, name);
-      const auto trace = analysis::load_cta_trace(e.path());
-      const auto w = analysis::first_wave_rates(trace);
+      const auto ratios = analysis::first_wave_ratios(analysis::load_cta_trace(e.path()));
       // flash2's launch bounds: 2 blocks per SM at d = 128, 4 at d = 64 (kernels/src/flash2.cu).
-      CHECK(w.ctas_per_sm == (name.find("_d128_") != std::string::npos ? 2u : 4u));
-      const auto& model = spec.cta_age_rates(w.ctas_per_sm);
-      REQUIRE(model.size() == w.rates.size());
-      for (std::size_t r = 0; r < model.size(); ++r) CHECK(w.rates[r] == Approx(model[r]).margin(0.01));
+      REQUIRE(ratios.size() + 1 == (name.find("_d128_") != std::string::npos ? 2u : 4u));
+      const auto rates = analysis::fit_age_rates(ratios);
+      const auto& model = spec.cta_age_rates(static_cast<std::uint32_t>(rates.size()));
+      REQUIRE(model.size() == rates.size());
+      for (std::size_t r = 0; r < model.size(); ++r) CHECK(rates[r] == Approx(model[r]).margin(0.005));
       ++files;
     }
   }
   CHECK(files == 16);
+}
+
+TEST_CASE("age-paced first waves: closed form for two blocks, the fit inverts the replay", "[gpu]") {
+  // Two blocks, the younger at rate rho of the older: the older ends at (1 + rho) / 2, the younger, the
+  // oldest from then on, at (1 + rho) / 2 + (1 - rho) (1 + rho) / 2, so D_1 / D_0 = 2 - rho.
+  for (const double rho : {1.0, 0.968, 0.914, 0.5}) {
+    CHECK(analysis::age_paced_first_wave({1.0, rho})[0] == Approx(2 - rho).epsilon(1e-12));
+    CHECK(analysis::fit_age_rates({2 - rho})[1] == Approx(rho).epsilon(1e-9));
+  }
+  CHECK(analysis::age_paced_first_wave({1.0, 1.0, 1.0, 1.0}) == std::vector<double>{1.0, 1.0, 1.0});
+  for (const std::vector<double>& rates : {std::vector<double>{1, 0.91, 0.79, 0.66}, std::vector<double>{1, 0.5, 0.4, 0.1},
+                                           std::vector<double>{1, 0.9, 0.9}}) {
+    const auto ratios = analysis::age_paced_first_wave(rates);
+    for (std::size_t i = 1; i < ratios.size(); ++i) CHECK(ratios[i] >= ratios[i - 1]);
+    const auto back = analysis::fit_age_rates(ratios);
+    REQUIRE(back.size() == rates.size());
+    for (std::size_t i = 0; i < rates.size(); ++i) CHECK(back[i] == Approx(rates[i]).margin(1e-7));
+  }
+  CHECK_THROWS_AS(analysis::age_paced_first_wave({1.0, 1.2}), sim::InputError);
+  CHECK_THROWS_AS(analysis::age_paced_first_wave({}), sim::InputError);
+  CHECK_THROWS_AS(analysis::fit_age_rates({0.9}), sim::InputError);
+  CHECK_THROWS_AS(analysis::fit_age_rates({1.3, 1.2}), sim::InputError);
+  CHECK_THROWS_AS(analysis::fit_age_rates({2.5}), sim::InputError);  // rho = -0.5: no positive rate
 }
 
 TEST_CASE("thread-block traces are validated row by row", "[gpu]") {
@@ -651,34 +674,32 @@ TEST_CASE("thread-block traces are validated row by row", "[gpu]") {
     std::ofstream(dir / name) << text;
     return dir / name;
   };
-  const std::string head = "block,block_x,head,batch,sm,start_ns,mid_ns,end_ns\n";
-  // Two SMs with two blocks each: the slower of each pair at 0.5 and 0.8 of the faster's rate.
-  const auto good = write("good.csv", head + "0,0,0,0,0,0,100,200\n1,1,0,0,0,0,200,400\n2,2,0,0,1,10,110,210\n"
-                                             "3,3,0,0,1,10,135,260\n4,4,0,0,0,200,300,400\n");
+  const std::string head = "block,block_x,head,batch,sm,start_ns,end_ns\n";
+  // Three SMs with two first-wave blocks each (D_1 / D_0 = 1.5, 1.2, 1.1: median 1.2) and a later block.
+  const auto good = write("good.csv", head + "0,0,0,0,0,0,200\n1,1,0,0,0,0,300\n2,2,0,0,1,10,110\n"
+                                             "3,3,0,0,1,10,130\n4,4,0,0,2,20,120\n5,5,0,0,2,20,130\n"
+                                             "6,6,0,0,0,200,400\n");
   const auto t = analysis::load_cta_trace(good);
-  REQUIRE(t.size() == 5);
+  REQUIRE(t.size() == 7);
   CHECK(t[3].sm == 1);
-  CHECK(t[3].mid_ns == 135);
-  const auto w = analysis::first_wave_rates(t, 50);
-  CHECK(w.ctas_per_sm == 2);
-  CHECK(w.rates[1] == Approx((0.5 + 0.8) / 2));
-  // Four blocks on one SM, ranked by start: consecutive ratios 0.5, 0.5, 2 (the youngest the fastest).
-  const auto four = analysis::load_cta_trace(
-      write("four.csv", head + "0,0,0,0,7,0,100,200\n1,1,0,0,7,1,201,400\n2,2,0,0,7,2,402,800\n3,3,0,0,7,3,203,400\n"));
-  CHECK(analysis::first_wave_rates(four).rates == std::vector<double>{1.0, 0.5, 0.25, 0.5});
+  CHECK(t[3].end_ns == 130);
+  const auto r = analysis::first_wave_ratios(t, 50);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0] == Approx(1.2));
   auto rejects = [&](const std::string& text, const std::string& needle) {
     const auto p = write("bad.csv", text);
     try {
-      analysis::first_wave_rates(analysis::load_cta_trace(p));
+      analysis::first_wave_ratios(analysis::load_cta_trace(p));
       FAIL("accepted: " << text);
     } catch (const sim::InputError& e) {
       CHECK_THAT(e.what(), Catch::Contains(needle));
     }
   };
-  rejects("block,sm,start_ns,mid_ns\n0,0,0,1\n", "missing column 'end_ns'");
-  rejects(head + "0,0,0,0,0,0,100,-5\n", "bad.csv:2: malformed column 'end_ns'");
-  rejects(head + "0,0,0,0,0,50,40,60\n", "bad.csv:2: block 0 has times out of order");
+  rejects("block,sm,start_ns\n0,0,0\n", "missing column 'end_ns'");
+  rejects(head + "0,0,0,0,0,0,-5\n", "bad.csv:2: malformed column 'end_ns'");
+  rejects(head + "0,0,0,0,0,50,40\n", "bad.csv:2: block 0 ends (40 ns) before it starts (50 ns)");
   rejects(head, "no thread-block trace");
-  rejects(head + "0,0,0,0,0,0,100,200\n1,1,0,0,0,0,100,200\n2,2,0,0,1,0,100,200\n", "SM 1 starts 1 blocks");
+  rejects(head + "0,0,0,0,0,0,200\n1,1,0,0,0,0,200\n2,2,0,0,1,0,200\n", "SM 1 starts 1 blocks");
+  rejects(head + "0,0,0,0,0,0,0\n", "takes 0 ns");
   fs::remove_all(dir);
 }

@@ -3,8 +3,8 @@
 
 Reads analysis/measurements/cta_trace_*/<gpu>/trace_d<d>_N<N>_H<heads>_c<causal>.csv (attention_measure
 --trace) and prints, per non-causal trace, Markdown tables of:
-  * the first wave: blocks per SM (k) and the rate of each block ranked by start time on its SM relative to
-    the one before it (k = 2: slower over faster, the start order being below the timer's resolution);
+  * the first wave: blocks per SM (k) and their durations sorted, over the shortest (median over SMs; the
+    GPU model's rates are fitted to these by analysis::fit_age_rates, gpu_spec.cpp);
   * lineages: on each SM, the blocks that follow each other in one resident slot (a block starts where one
     ended), their durations per generation relative to the fastest first-wave block (median over SMs), next
     to the same durations from a one-SM replay of identical blocks whose rates by age rank are the GPU
@@ -21,7 +21,7 @@ import os
 import statistics
 import sys
 
-MODEL_RATES = {1: [1.0], 2: [1.0, 0.968], 4: [1.0, 0.917, 0.787, 0.637]}  # gpu_spec.cpp
+MODEL_RATES = {1: [1.0], 2: [1.0, 0.914], 4: [1.0, 0.910, 0.792, 0.662]}  # gpu_spec.cpp
 
 
 def load(path):
@@ -43,16 +43,14 @@ def first_wave(sms, window_ns=5000):
     return {sm: [b for b in blocks if b["start_ns"] - t0 <= window_ns] for sm, blocks in sms.items()}
 
 
-def rank_ratios(wave):
+def first_wave_ratios(wave):
     k = len(next(iter(wave.values())))
     acc = collections.defaultdict(list)
     for blocks in wave.values():
-        rates = [0.5 / (b["mid_ns"] - b["start_ns"]) for b in blocks]
-        if k == 2:
-            rates.sort(reverse=True)
-        for r in range(1, len(rates)):
-            acc[r].append(rates[r] / rates[r - 1])
-    return k, [statistics.mean(acc[r]) for r in range(1, k)]
+        d = sorted(b["end_ns"] - b["start_ns"] for b in blocks)
+        for r in range(1, k):
+            acc[r].append(d[r] / d[0])
+    return k, [statistics.median(acc[r]) for r in range(1, k)]
 
 
 def lineages(sms, wave):
@@ -94,14 +92,14 @@ def main():
     files = sorted(glob.glob(os.path.join(trace_dir, "*", "trace_*_c0.csv")))
     if not files:
         sys.exit(f"cta_pacing.py: no trace_*_c0.csv under {trace_dir}")
-    print("| GPU | trace | k | first wave: rate by start rank / previous | lineage durations (median over SMs) "
+    print("| GPU | trace | k | first wave: durations over the shortest | lineage durations (median over SMs) "
           "measured / replayed with the model's rates | start spread per generation, us (fraction of a block) |")
     print("|---|---|---|---|---|---|")
     for path in files:
         rows = load(path)
         sms = by_sm(rows)
         wave = first_wave(sms)
-        k, ratios = rank_ratios(wave)
+        k, ratios = first_wave_ratios(wave)
         lines = lineages(sms, wave)
         gens = min(len(s) for slots in lines.values() for s in slots)
         shown = min(gens, 3)

@@ -48,15 +48,15 @@ const GpuSpec& gpu_spec(std::string_view name) {
   //
   // CTA issue rates by age (ModelOptions::CtaPacing::age): flash2's per-block timelines (attention_measure
   // --trace, kernels/bench/cta_trace.sh; analysis/measurements/cta_trace_2026-11-22/) show that the CTAs
-  // sharing an SM do not progress alike: the one that started first runs fastest. With two resident (d = 128)
-  // the younger runs at 0.968 of the older's rate (first wave, slower over faster of each SM's pair, 0.967-0.969
-  // over 4 configurations on each GPU); with four (d = 64) the rates relative to the oldest are 1, 0.917,
-  // 0.787, 0.637 (consecutive ratios 0.917, 0.858, 0.809 by start order, the same within 0.01 on both GPUs
-  // and 4 configurations each). Ranked by age, not by slot: a block that starts in a freed slot is the
-  // youngest and slowest and speeds up as the older ones finish (the timelines' slot lineages run 1, 1.077,
-  // 1.125 and 1.398, 1.303, 1.253 times the fastest block's duration; these rates give 1, 1.073, 1.122 and
-  // 1.392, 1.298, 1.248). H100 and H200 alike (same SMs).
-  static const std::vector<std::vector<double>> age_rates{{1.0}, {1.0, 0.968}, {}, {1.0, 0.917, 0.787, 0.637}};
+  // sharing an SM do not progress alike: the one that started first runs fastest, and a block starting in a
+  // freed slot is the youngest and slowest. The rates are the ones for which the model's own pacing of one SM
+  // (analysis::age_paced_first_wave) gives the first wave's measured durations, longest over shortest per SM
+  // (median over the 132 SMs): two resident (d = 128) 1.086-1.087 -> 1, 0.914; four (d = 64) 1.090, 1.216,
+  // 1.369 -> 1, 0.910, 0.792, 0.662 (analysis::fit_age_rates; every file of both GPUs within 0.005, as a test
+  // checks). H100 and H200 alike (same SMs). Measured with the timeline instantiation of flash2, whose K/V
+  // loop is the untraced kernel's code (its DRAM bytes within 3 % of the untraced kernel's at d = 128,
+  // N = 65536, 4 heads, the most sensitive configuration).
+  static const std::vector<std::vector<double>> age_rates{{1.0}, {1.0, 0.914}, {}, {1.0, 0.910, 0.792, 0.662}};
   static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H100 copy 3.0 TB/s, bf16 GEMM 798 TFLOP/s, 132 SMs, 50 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s), Sec. 3.1 (3.9 TFLOP/s exp)",

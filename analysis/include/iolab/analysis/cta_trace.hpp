@@ -4,15 +4,20 @@
 // GPU model's CTA pacing takes from them (GpuSpec::cta_age_rates, ModelOptions::CtaPacing::age).
 //
 // Contract:
-//  * load_cta_trace reads a CSV with at least the columns block, sm, start_ns, mid_ns, end_ns (extra
-//    columns ignored); InputError naming the file and line for a missing column, a field that is not a whole
-//    number, or a block whose times are out of order (start <= mid <= end), and for a file without blocks.
-//  * first_wave_rates: the blocks that start within `window_ns` of the launch's first start are the first
-//    wave; k = their count per SM, which must be the same on every SM (InputError otherwise). Each block's
-//    rate is half its work over (mid - start). Ranked by start time (then block index) on its SM, rate[r] is
-//    the mean over SMs of rate(rank r) / rate(rank r - 1), multiplied up from rate[0] = 1: the rates of k
-//    co-resident blocks by age, oldest first. For k = 2 the two blocks of an SM start within the timer's
-//    resolution, so their order is not observable: rate[1] is the mean of slower / faster instead.
+//  * load_cta_trace reads a CSV with at least the columns block, sm, start_ns, end_ns (extra columns
+//    ignored); InputError naming the file and line for a missing column, a field that is not a whole number,
+//    a block that ends before it starts, and for a file without blocks.
+//  * first_wave_ratios: the blocks that start within `window_ns` of the launch's first start are the first
+//    wave; k = their count per SM, which must be the same on every SM (InputError otherwise, or for k = 0
+//    durations). Per SM their durations sorted, divided by the shortest; returned: the median over SMs of
+//    each, D_1 / D_0 .. D_{k-1} / D_0 (k - 1 numbers).
+//  * age_paced_first_wave(rates): the same ratios for one SM of the GPU model's pacing (gpu_model.hpp): k =
+//    rates.size() slots, identical blocks, the live blocks ranked by age get shares k x rate(rank) / sum of
+//    the rates, a block that ends is replaced at once by a new (youngest) one; the first k blocks start
+//    together, oldest first in slot order. rates: positive, non-increasing (InputError otherwise).
+//  * fit_age_rates(ratios): the rates, rates[0] = 1, non-increasing, for which age_paced_first_wave gives
+//    `ratios` (to 1e-9, by bisection per rank); InputError when ratios are not >= 1 and non-decreasing or
+//    no such rates exist. For two blocks, rate[1] = 2 - D_1 / D_0.
 #include <cstdint>
 #include <filesystem>
 #include <vector>
@@ -21,15 +26,13 @@ namespace iolab::analysis {
 
 struct CtaTimeline {
   std::uint64_t block = 0, sm = 0;
-  std::uint64_t start_ns = 0, mid_ns = 0, end_ns = 0;
+  std::uint64_t start_ns = 0, end_ns = 0;
 };
 
 std::vector<CtaTimeline> load_cta_trace(const std::filesystem::path& csv);
 
-struct WaveRates {
-  std::uint32_t ctas_per_sm = 0;
-  std::vector<double> rates;  ///< by age rank, oldest first, rates[0] = 1
-};
-WaveRates first_wave_rates(const std::vector<CtaTimeline>& trace, std::uint64_t window_ns = 5000);
+std::vector<double> first_wave_ratios(const std::vector<CtaTimeline>& trace, std::uint64_t window_ns = 5000);
+std::vector<double> age_paced_first_wave(const std::vector<double>& rates);
+std::vector<double> fit_age_rates(const std::vector<double>& ratios);
 
 }  // namespace iolab::analysis
