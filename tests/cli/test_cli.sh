@@ -30,6 +30,11 @@ expect_error() {
 if "$IOLAB" count --algo flash1 --N 4096 --d 64 --sram 96KiB >"$TMP/table"; then
   grep -q "equals the simulation" "$TMP/table" && ok || bad "count table lacks the closed-form check"
 else bad "count table failed"; fi
+# Counts are printed with digit groups of three.
+for m in 1001:1,001 12012:12,012 1235234:1,235,234; do
+  "$IOLAB" count --algo flash2 --N 256 --d 16 --sram-elems "${m%%:*}" | head -1 | grep -q "M=${m#*:} elements" \
+    && ok || bad "count groups the digits of M=${m%%:*}"
+done
 
 "$IOLAB" count --algo flash1 --N 4096 --d 64 --sram 96KiB --json >"$TMP/c.json" || bad "count --json failed"
 $PY - "$TMP/c.json" <<'PYEOF' && ok || bad "count JSON keys/values"
