@@ -1,7 +1,6 @@
 #include "iolab/sim/gpu/gpu_model.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <list>
 #include <memory>
 #include <queue>
