@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Thread-block timelines of flash2 (issue 4: how thread blocks pace each other, which decides how much of
-# the K/V they share the L2 still holds). Run on the GPU machine from the repository root:
+# Thread-block timelines of flash2 or flash1 (issue 4: how thread blocks pace each other, which decides how
+# much of the K/V they share the L2 still holds). Run on the GPU machine from the repository root:
 #
-#   bash kernels/bench/cta_trace.sh        # CONFIGS="d:N:heads:causal ..." to choose
+#   bash kernels/bench/cta_trace.sh        # CONFIGS="d:N:heads:causal[:batch] ...", KERNEL=flash1 to choose
 #
 # Builds attention_measure (kernels only) unless present, checks flash2 against the float64 reference
 # (attention_verify --small) and the traced launch under compute-sanitizer memcheck, then writes one
-# timeline per configuration, $OUT/trace_d<d>_N<N>_H<heads>_c<causal>.csv (attention_measure --trace: per
-# thread block its SM and its start, middle and end times), and $OUT/trace.log.
+# timeline per configuration, $OUT/trace_[flash1_]d<d>_N<N>[_B<batch>]_H<heads>_c<causal>.csv
+# (attention_measure --trace: per thread block its SM and its start and end times), and $OUT/trace.log.
 set -uo pipefail
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}
 OUT=${OUT:-$PWD/out-cta-trace}
 BUILD=${BUILD:-build-kernels-device}
+KERNEL=${KERNEL:-flash2}
 CONFIGS=${CONFIGS:-"128:65536:4:0 128:65536:1:0 64:65536:4:0 64:65536:1:0 128:32768:2:0 128:16384:4:0 64:16384:16:0 128:65536:4:1"}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/trace.log") 2>&1
@@ -21,17 +22,18 @@ if [[ ! -x "$BUILD/kernels/attention_measure" || ! -x "$BUILD/kernels/attention_
     { echo "build failed"; exit 1; }
 fi
 BIN="$BUILD/kernels/attention_measure"
-echo "== cta_trace.sh on $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), $(date -u +%Y-%m-%d)"
+echo "== cta_trace.sh ($KERNEL) on $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), $(date -u +%Y-%m-%d)"
 fails=0
 "$BUILD/kernels/attention_verify" --small >"$OUT/verify.txt" 2>&1 || { echo "FAILED: attention_verify --small"; fails=$((fails + 1)); }
 tail -1 "$OUT/verify.txt"
-compute-sanitizer --tool memcheck --error-exitcode 9 "$BIN" --kernel flash2 --heads 3 --N 1000 --d 128 --causal 1 \
+compute-sanitizer --tool memcheck --error-exitcode 9 "$BIN" --kernel "$KERNEL" --heads 3 --N 1000 --d 128 --causal 1 \
   --trace "$OUT/sanitize_trace.csv" >"$OUT/sanitize.txt" 2>&1 || { echo "FAILED: memcheck of a traced launch"; fails=$((fails + 1)); }
 tail -1 "$OUT/sanitize.txt"
 for c in $CONFIGS; do
-  IFS=: read -r d n h causal <<<"$c"
-  f="$OUT/trace_d${d}_N${n}_H${h}_c${causal}.csv"
-  if "$BIN" --kernel flash2 --d "$d" --N "$n" --heads "$h" --causal "$causal" --trace "$f"; then
+  IFS=: read -r d n h causal b <<<"$c"
+  b=${b:-1}
+  f="$OUT/trace_$([[ $KERNEL == flash2 ]] || echo "${KERNEL}_")d${d}_N${n}$( ((b == 1)) || echo "_B$b")_H${h}_c${causal}.csv"
+  if "$BIN" --kernel "$KERNEL" --d "$d" --N "$n" --heads "$h" --batch "$b" --causal "$causal" --trace "$f"; then
     python3 - "$f" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

@@ -5,7 +5,7 @@
 //       runs one forward call on fresh random inputs (nothing else is launched
 //       on the GPU except the input upload), so that `ncu` sees exactly the
 //       launches of one forward pass (standard: GEMM, softmax, GEMM).
-//   ... --trace FILE   (flash2 only)
+//   ... --trace FILE   (flash1 and flash2)
 //       runs one warm-up, writes 256 MiB (evicting the L2), then one forward call
 //       that records each thread block's timeline (AttentionParams::cta_trace)
 //       and writes it to FILE as CSV: block (linear index), block_x, head, batch,
@@ -28,24 +28,32 @@
 #include "../checks/cuda_check.hpp"
 #include "../checks/host_half.hpp"
 #include "iolab/kernels/attention.hpp"
+#include "iolab/kernels/tiling.hpp"
 
 using namespace iolab::kernels;
 
 namespace {
 
 // --trace: one flash2 forward call after a warm-up and an L2 flush, its per-block timeline written to `path`.
-int write_trace(AttentionParams p, const std::string& path) {
-  const std::int64_t qblocks = (p.n + 63) / 64, blocks = qblocks * p.heads * p.batch;
+int write_trace(KernelKind kind, AttentionParams p, const std::string& path) {
+  // The launch's grid: (Q blocks, heads, batch) for flash2, (splits, heads, batch) for flash1.
+  int device = 0, sms = 0;
+  CUDA_OK(cudaGetDevice(&device));
+  CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const std::int64_t gx = kind == KernelKind::flash1
+                              ? flash1_splits(p.batch * p.heads, p.n, static_cast<int>(p.d), sms)
+                              : (p.n + flash2_block_rows(static_cast<int>(p.d)) - 1) / flash2_block_rows(static_cast<int>(p.d));
+  const std::int64_t blocks = gx * p.heads * p.batch;
   std::uint64_t* dev = nullptr;
   void* flush = nullptr;
   const std::size_t flush_bytes = 256ull << 20;
   CUDA_OK(cudaMalloc(&dev, static_cast<std::size_t>(blocks) * 3 * sizeof(std::uint64_t)));
   CUDA_OK(cudaMemset(dev, 0, static_cast<std::size_t>(blocks) * 3 * sizeof(std::uint64_t)));
   CUDA_OK(cudaMalloc(&flush, flush_bytes));
-  Status st = attention_forward(KernelKind::flash2, p);  // warm-up: module load
+  Status st = attention_forward(kind, p);  // warm-up: module load
   CUDA_OK(cudaMemset(flush, 1, flush_bytes));
   p.cta_trace = dev;
-  if (st.ok) st = attention_forward(KernelKind::flash2, p);
+  if (st.ok) st = attention_forward(kind, p);
   if (!st.ok) {
     std::fprintf(stderr, "attention_measure: %s\n", st.message.c_str());
     return 1;
@@ -72,8 +80,8 @@ int write_trace(AttentionParams p, const std::string& path) {
   for (std::int64_t b = 0; b < blocks; ++b) {
     const std::uint64_t* r = &t[3 * b];
     std::fprintf(f, "%lld,%lld,%lld,%lld,%llu,%llu,%llu\n", static_cast<long long>(b),
-                 static_cast<long long>(b % qblocks), static_cast<long long>(b / qblocks % p.heads),
-                 static_cast<long long>(b / qblocks / p.heads), static_cast<unsigned long long>(r[2]),
+                 static_cast<long long>(b % gx), static_cast<long long>(b / gx % p.heads),
+                 static_cast<long long>(b / gx / p.heads), static_cast<unsigned long long>(r[2]),
                  static_cast<unsigned long long>(r[0] - t0), static_cast<unsigned long long>(r[1] - t0));
   }
   if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -122,8 +130,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const DType dtype = dtype_s == "bf16" ? DType::bf16 : DType::f16;
-  if (!trace_path.empty() && (kind != KernelKind::flash2 || time_reps > 0)) {
-    std::fprintf(stderr, "attention_measure: --trace needs --kernel flash2 and no --time\n");
+  if (!trace_path.empty() && ((kind != KernelKind::flash1 && kind != KernelKind::flash2) || time_reps > 0)) {
+    std::fprintf(stderr, "attention_measure: --trace needs --kernel flash1 or flash2 and no --time\n");
     return 2;
   }
   int count = 0;
@@ -153,7 +161,7 @@ int main(int argc, char** argv) {
   p.workspace = ws;
   CUDA_OK(cudaDeviceSynchronize());
 
-  if (!trace_path.empty()) return write_trace(p, trace_path);
+  if (!trace_path.empty()) return write_trace(kind, p, trace_path);
   if (time_reps <= 0) {
     const Status st = attention_forward(kind, p);
     if (!st.ok) {

@@ -79,6 +79,17 @@ __device__ inline unsigned sm_id() {
   return s;
 }
 
+// AttentionParams::cta_trace: this thread block's three words (start ns, end ns, SM), written by thread 0.
+__device__ inline unsigned long long* cta_trace_slot(unsigned long long* trace) {
+  return trace + 3 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z));
+}
+__device__ inline void cta_trace_start(unsigned long long* trace) {
+  unsigned long long* t = cta_trace_slot(trace);
+  t[0] = global_timer_ns();
+  t[2] = sm_id();
+}
+__device__ inline void cta_trace_end(unsigned long long* trace) { cta_trace_slot(trace)[1] = global_timer_ns(); }
+
 __device__ inline uint32_t smem_u32(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
 
 __device__ inline void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {

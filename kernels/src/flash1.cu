@@ -70,11 +70,13 @@ __device__ inline void cp_async_wait_newer(int newer) {
   }
 }
 
-template <typename T, int D>
+// kTrace: the instantiation that writes AttentionParams::cta_trace (start and SM before the work, end after
+// the last store), so that the kernel run without a trace is the same code as before (as flash2's).
+template <typename T, int D, bool kTrace>
 __global__ void __launch_bounds__(32 * flash1_warps(D), flash1_ctas_per_sm(D))
     flash1_fwd_kernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v, T* __restrict__ o,
                       float* __restrict__ lse, float* __restrict__ o_hbm, float* __restrict__ l_hbm,
-                      float* __restrict__ m_hbm, int n, float scale, bool causal) {
+                      float* __restrict__ m_hbm, int n, float scale, bool causal, unsigned long long* __restrict__ trace) {
   constexpr int BR = flash1_block_rows(D);
   constexpr int BC = flash1_block_cols(D);
   constexpr int PC = flash1_pass_cols(D);  // K/V rows per register pass
@@ -93,6 +95,9 @@ __global__ void __launch_bounds__(32 * flash1_warps(D), flash1_ctas_per_sm(D))
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int g = lane >> 2, t = lane & 3;
   const int split = blockIdx.x, splits = gridDim.x;
+  if constexpr (kTrace) {
+    if (tid == 0) cta_trace_start(trace);
+  }
   const int64_t bh = static_cast<int64_t>(blockIdx.z) * gridDim.y + blockIdx.y;
   const T* qg = q + bh * n * D;
   const T* kg = k + bh * n * D;
@@ -104,7 +109,12 @@ __global__ void __launch_bounds__(32 * flash1_warps(D), flash1_ctas_per_sm(D))
   const int t_r = (n + BR - 1) / BR;
   const int t_c = (n + BC - 1) / BC;
   const int my_blocks = static_cast<int>(flash1_split_q_blocks(split, splits, t_r));
-  if (my_blocks == 0) return;  // (flash1_splits gives every split a Q block; kept for safety)
+  if (my_blocks == 0) {  // (flash1_splits gives every split a Q block; kept for safety)
+    if constexpr (kTrace) {
+      if (tid == 0) cta_trace_end(trace);
+    }
+    return;
+  }
   auto q_block = [&](int round) { return static_cast<int>(flash1_q_block(split, splits, round)); };
   // First round >= r whose Q block reaches K/V block j (causal; else r).
   auto first_round = [&](int j, int r) {
@@ -278,13 +288,16 @@ __global__ void __launch_bounds__(32 * flash1_warps(D), flash1_ctas_per_sm(D))
     if (lse != nullptr)
       for (int idx = tid; idx < rows; idx += THREADS) lse[bh * n + row0 + idx] = M[row0 + idx] + logf(L[row0 + idx]);
   }
+  if constexpr (kTrace) {
+    if (tid == 0) cta_trace_end(trace);
+  }
 }
 
 template <typename T, int D>
 Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   constexpr int smem = flash1_smem_bytes(D);
   static_assert(smem <= 227 * 1024, "flash1: shared memory exceeds the 227 KiB a thread block can have");
-  auto kernel = flash1_fwd_kernel<T, D>;
+  auto kernel = p.cta_trace != nullptr ? flash1_fwd_kernel<T, D, true> : flash1_fwd_kernel<T, D, false>;
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (err != cudaSuccess) return Status::error(std::string("flash1: cudaFuncSetAttribute: ") + cudaGetErrorString(err));
   int device = 0, sms = 0;
@@ -303,7 +316,8 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(splits), static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
   kernel<<<grid, 32 * flash1_warps(D), smem, stream>>>(
       static_cast<const T*>(p.q), static_cast<const T*>(p.k), static_cast<const T*>(p.v), static_cast<T*>(p.o),
-      p.lse, o_hbm, l_hbm, m_hbm, static_cast<int>(p.n), scale, p.causal);
+      p.lse, o_hbm, l_hbm, m_hbm, static_cast<int>(p.n), scale, p.causal,
+      reinterpret_cast<unsigned long long*>(p.cta_trace));
   err = cudaGetLastError();
   if (err != cudaSuccess) return Status::error(std::string("flash1: launch failed: ") + cudaGetErrorString(err));
   return Status::success();

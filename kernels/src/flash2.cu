@@ -61,12 +61,7 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
 
   // Timeline (kTrace, AttentionParams::cta_trace): start time and SM here, end time after the last store.
   if constexpr (kTrace) {
-    if (tid == 0) {
-      unsigned long long* my_trace =
-          trace + 3 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z));
-      my_trace[0] = global_timer_ns();
-      my_trace[2] = sm_id();
-    }
+    if (tid == 0) cta_trace_start(trace);
   }
 
   // Prologue: Q block and K/V block 0 in one cp.async group.
@@ -170,9 +165,7 @@ __global__ void __launch_bounds__(32 * flash2_warps(D), flash2_min_blocks<T, D>(
           *reinterpret_cast<const uint4*>(o_s + swz<D>(warp * 16 + r, c));
   }
   if constexpr (kTrace) {
-    if (tid == 0)
-      trace[3 * (blockIdx.x + static_cast<uint64_t>(gridDim.x) * (blockIdx.y + gridDim.y * blockIdx.z)) + 1] =
-          global_timer_ns();
+    if (tid == 0) cta_trace_end(trace);
   }
 }
 

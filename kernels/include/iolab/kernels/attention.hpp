@@ -40,11 +40,11 @@ struct AttentionParams {
   bool causal = false;
   float scale = 0.0f;      // 0: 1/sqrt(d)
   void* stream = nullptr;  // cudaStream_t; nullptr = legacy default stream
-  // Optional, flash2 only (validate() rejects it for other kernels): a device buffer of 3 x 64-bit words per
+  // Optional, flash1 and flash2 (validate() rejects it for other kernels): a device buffer of 3 x 64-bit words per
   // thread block, indexed by blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z), into which the
   // kernel writes when the block started and when it ended (%globaltimer, ns) and the SM it ran on (%smid):
   // a timeline of the launch, for how thread blocks pace each other. Written by a separate instantiation of
-  // the kernel whose K/V loop is the same code as the one run without a trace.
+  // the kernel whose loops are the same code as the one run without a trace.
   std::uint64_t* cta_trace = nullptr;
 };
 
