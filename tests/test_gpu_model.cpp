@@ -499,6 +499,7 @@ KernelReplay sweep_replay(std::uint64_t ctas, std::uint32_t per_sm, std::uint64_
   L.name = "sweep";
   L.ctas = ctas;
   L.ctas_per_sm = per_sm;
+  L.paced_by_age = true;
   L.work = [](std::uint64_t) { return std::pair{0.0, 0.0}; };
   L.program = [blocks](std::uint64_t, std::vector<TileTransfer>& out) {
     for (std::uint64_t b = 0; b < blocks; ++b) out.push_back({0, false, b * 1024, 1024, 1, 1024, false});
@@ -614,10 +615,18 @@ TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing
   // One SM, two CTAs over 40 blocks, an L2 of two blocks: in lockstep the second CTA reads each block right
   // after the first (40 blocks from DRAM); when the older runs at twice the younger's rate the younger falls
   // behind by more than two blocks and reads everything again.
-  const auto replay = sweep_replay(2, 2, 40);
+  auto replay = sweep_replay(2, 2, 40);
   age.l2_capacity_bytes = lockstep.l2_capacity_bytes = 2 * 1024;
   CHECK(predict(replay, paced_spec(1, {{1}, {1, 1}}), lockstep).dram_read_bytes == 40 * 1024);
   CHECK(predict(replay, paced_spec(1, {{1}, {1, 0.5}}), age).dram_read_bytes > 70 * 1024);
+  // A launch not paced by age (LaunchReplay::paced_by_age false: flash1, flash2_hopper, standard) keeps equal
+  // rates whatever the GPU's table says.
+  replay.launches[0].paced_by_age = false;
+  CHECK(predict(replay, paced_spec(1, {{1}, {1, 0.5}}), age).dram_read_bytes == 40 * 1024);
+  CHECK(replay_kernel({"flash2", 1, 4, 4096, 64, false, 2}).launches[0].paced_by_age);
+  CHECK(!replay_kernel({"flash2_hopper", 1, 4, 4096, 64, false, 2}).launches[0].paced_by_age);
+  CHECK(!replay_kernel({"flash1", 1, 4, 4096, 64, false, 2}).launches[0].paced_by_age);
+  for (const auto& L : replay_kernel({"standard", 1, 4, 1024, 64, false, 2}).launches) CHECK(!L.paced_by_age);
 }
 
 TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue rates by age", "[gpu]") {
@@ -628,7 +637,7 @@ TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue r
     const auto& spec = gpu_spec(gpu);
     for (const auto& e : fs::directory_iterator(dir / gpu)) {
       const std::string name = e.path().filename().string();
-      if (name.rfind("trace_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;  // non-causal
+      if (name.rfind("trace_d", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;  // flash2, non-causal
       CAPTURE(gpu, name);
       const auto ratios = analysis::first_wave_ratios(analysis::load_cta_trace(e.path()));
       // flash2's launch bounds: 2 blocks per SM at d = 128, 4 at d = 64 (kernels/src/flash2.cu).
@@ -641,6 +650,14 @@ TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue r
     }
   }
   CHECK(files == 16);
+  // flash1 (H100, d = 64, two CTAs per SM): where every split has the same work the slower CTA of a first-wave
+  // pair takes under 1 % longer, so flash1's launches are not paced by age (LaunchReplay::paced_by_age).
+  for (const char* name : {"trace_flash1_d64_N4096_B4_H16_c0.csv", "trace_flash1_d64_N2048_B8_H16_c0.csv"}) {
+    CAPTURE(name);
+    const auto ratios = analysis::first_wave_ratios(analysis::load_cta_trace(dir / "h100" / name));
+    REQUIRE(ratios.size() == 1);
+    CHECK(ratios[0] < 1.01);
+  }
 }
 
 TEST_CASE("age-paced first waves: closed form for two blocks, the fit inverts the replay", "[gpu]") {

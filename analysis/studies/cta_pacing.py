@@ -89,7 +89,7 @@ def replay_lineages(rates, generations, dt=2e-4):
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "measurements")
     trace_dir = sys.argv[1] if len(sys.argv) > 1 else sorted(glob.glob(os.path.join(root, "cta_trace_*")))[-1]
-    files = sorted(glob.glob(os.path.join(trace_dir, "*", "trace_*_c0.csv")))
+    files = sorted(glob.glob(os.path.join(trace_dir, "*", "trace_d*_c0.csv")))  # flash2 (flash1: trace_flash1_*)
     if not files:
         sys.exit(f"cta_pacing.py: no trace_*_c0.csv under {trace_dir}")
     print("| GPU | trace | k | first wave: durations over the shortest | lineage durations (median over SMs) "

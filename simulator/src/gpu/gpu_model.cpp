@@ -193,7 +193,8 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
       }
     };
     for (auto& s : active) refill(s);
-    const std::vector<double>& rates = spec.cta_age_rates(launch.ctas_per_sm);
+    static const std::vector<double> equal_rates;
+    const std::vector<double>& rates = launch.paced_by_age ? spec.cta_age_rates(launch.ctas_per_sm) : equal_rates;
     if (opts.cta_pacing == ModelOptions::CtaPacing::lockstep || rates.empty()) {
       while (live > 0) {
         for (std::size_t k = 0; k < active.size(); ++k) {

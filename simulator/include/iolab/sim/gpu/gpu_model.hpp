@@ -98,7 +98,7 @@ struct ModelOptions {
   ///    issues its CTA's next transfer, which advances its clock by 1 / share. An SM's n live CTAs, ranked by
   ///    age (start clock, then dispatch order), get issue rates GpuSpec::cta_age_rates(ctas_per_sm)[0..n), the
   ///    oldest first, and share = n x rate / (sum of the n rates): 1 for all with equal rates, so that the
-  ///    order is the lockstep one where the GPU has no measured rates. A slot whose CTA ends takes the next CTA
+  ///    order is the lockstep one for launches not LaunchReplay::paced_by_age or without measured rates. A slot whose CTA ends takes the next CTA
   ///    at its clock. Older CTAs running ahead spread the CTAs that share K/V over the sweep, so the L2 must
   ///    hold more of it between them (gpu_spec.cpp: the measured rates).
   enum class CtaPacing { lockstep, age };

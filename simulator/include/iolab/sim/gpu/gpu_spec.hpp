@@ -42,7 +42,8 @@ struct GpuSpec {
   cache::Replacement l2_replacement = cache::Replacement::lru;
   double l2_epsilon = 1.0 / 32;
   /// Issue rates of k CTAs resident on one SM, ranked by age (the oldest first, relative to it), indexed by
-  /// k - 1; measured per k from thread-block timelines (gpu_spec.cpp). Empty for a k not measured.
+  /// k - 1; measured per k from flash2's thread-block timelines (gpu_spec.cpp) and applied to the launches
+  /// marked LaunchReplay::paced_by_age. Empty for a k not measured.
   std::vector<std::vector<double>> cta_age_rates_by_count;
   /// cta_age_rates_by_count[k - 1], or empty (equal rates) when not measured.
   const std::vector<double>& cta_age_rates(std::uint32_t k) const;

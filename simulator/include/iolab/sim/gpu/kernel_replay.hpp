@@ -67,6 +67,11 @@ struct LaunchReplay {
   /// TileTransfer::l1 loads pass through a per-SM LRU L1 of this size and only its misses reach the L2
   /// (and count as SRAM<-L2 bytes); l1 stores write through and keep the line. 0: no L1 modelled.
   std::uint64_t l1_bytes = 0;
+  /// Whether the launch's CTAs share an SM at the issue rates by age of GpuSpec::cta_age_rates (measured from
+  /// flash2's timelines: true for flash2). false: equal rates, the lockstep order (flash1: its timelines show
+  /// no age effect, the slower of two first-wave CTAs of an SM 1.002-1.007 times the faster with equal work;
+  /// flash2_hopper and standard: not measured).
+  bool paced_by_age = false;
   /// Dependent steps of a CTA whose every step waits on a round trip through the L2 (flash1: O_i, l_i,
   /// m_i loaded, updated and stored again at every (i, j) step, the next step of the same rows only
   /// after that): `steps` of them moving `bytes` (loads + stores of the step-dependent data) in all.
