@@ -9,18 +9,12 @@
 # timeline per configuration, $OUT/trace_[flash1_]d<d>_N<N>[_B<batch>]_H<heads>_c<causal>.csv
 # (attention_measure --trace: per thread block its SM and its start and end times), and $OUT/trace.log.
 set -uo pipefail
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}
 OUT=${OUT:-$PWD/out-cta-trace}
-BUILD=${BUILD:-build-kernels-device}
+source "$(dirname "$0")/bench_env.sh"
 KERNEL=${KERNEL:-flash2}
 CONFIGS=${CONFIGS:-"128:65536:4:0 128:65536:1:0 64:65536:4:0 64:65536:1:0 128:32768:2:0 128:16384:4:0 64:16384:16:0 128:65536:4:1"}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/trace.log") 2>&1
-if [[ ! -x "$BUILD/kernels/attention_measure" || ! -x "$BUILD/kernels/attention_verify" ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DIOLAB_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-    cmake --build "$BUILD" -j "$(nproc)" --target attention_measure attention_verify >/dev/null ||
-    { echo "build failed"; exit 1; }
-fi
+bench_setup trace.log
+bench_build attention_measure attention_verify
 BIN="$BUILD/kernels/attention_measure"
 echo "== cta_trace.sh ($KERNEL) on $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), $(date -u +%Y-%m-%d)"
 fails=0

@@ -10,18 +10,13 @@
 # of flash2, whose K/V loop is the same code). Writes $OUT/head_sweep.csv (gpu, d, N, heads, traced 0/1,
 # DRAM bytes read and written, SM<->L2 bytes, duration) and $OUT/trace_d<d>_N<N>_H<heads>_c0.csv.
 set -uo pipefail
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}
 OUT=${OUT:-$PWD/out-head-sweep}
-BUILD=${BUILD:-build-kernels-device}
+source "$(dirname "$0")/bench_env.sh"
 D=${D:-128}
 N=${N:-65536}
 HEADS=${HEADS:-"1 2 3 4 6 8"}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/head_sweep.log") 2>&1
-if [[ ! -x "$BUILD/kernels/attention_measure" ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DIOLAB_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-    cmake --build "$BUILD" -j "$(nproc)" --target attention_measure >/dev/null || { echo "build failed"; exit 1; }
-fi
+bench_setup head_sweep.log
+bench_build attention_measure
 BIN="$BUILD/kernels/attention_measure"
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 echo "== flash2_head_sweep.sh on $GPU, $(date -u +%Y-%m-%d); d = $D, N = $N, heads: $HEADS"

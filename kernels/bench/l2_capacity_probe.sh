@@ -8,19 +8,14 @@
 # Writes $OUT/l2_probe.csv (one row per launch; bytes, not sectors), $OUT/smid.txt (the SM of each thread
 # block, from the first launch) and $OUT/probe.log; prints a summary per mode.
 set -uo pipefail
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}
 OUT=${OUT:-$PWD/out-l2-capacity}
-BUILD=${BUILD:-build-kernels-device}
+source "$(dirname "$0")/bench_env.sh"
 MIB=${MIB:-"8 16 20 24 28 32 36 40 48 56 64 96"}
 PASSES=${PASSES:-4}
 SHARED_PASSES=${SHARED_PASSES:-2}  # shared mode: each pass reads W on every SM
 MODES=${MODES:-private,rotate,write,shared}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/probe.log") 2>&1
-if [[ ! -x "$BUILD/kernels/l2_capacity_probe" ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DIOLAB_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-    cmake --build "$BUILD" -j "$(nproc)" --target l2_capacity_probe >/dev/null || { echo "build failed"; exit 1; }
-fi
+bench_setup probe.log
+bench_build l2_capacity_probe
 BIN="$BUILD/kernels/l2_capacity_probe"
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 DRIVER=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader | head -1)

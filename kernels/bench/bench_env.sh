@@ -1,0 +1,21 @@
+# Sourced by the GPU-machine scripts of kernels/bench (l2_capacity_probe.sh, cta_trace.sh,
+# flash2_head_sweep.sh): CUDA's libraries on the loader path, $OUT created and the script's output also
+# appended to $OUT/<log>, and a kernels-only build in $BUILD (default build-kernels-device) of the targets
+# a script needs, made only when one of them is missing.
+#   bench_setup LOG_NAME          after OUT is set
+#   bench_build TARGET...         exits 1 with "build failed" when the build fails
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}
+BUILD=${BUILD:-build-kernels-device}
+
+bench_setup() {
+  mkdir -p "$OUT"
+  exec > >(tee -a "$OUT/$1") 2>&1
+}
+
+bench_build() {
+  local t missing=0
+  for t in "$@"; do [[ -x "$BUILD/kernels/$t" ]] || missing=1; done
+  ((missing)) || return 0
+  cmake -S . -B "$BUILD" -G Ninja -DIOLAB_KERNELS_ONLY=ON -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+    cmake --build "$BUILD" -j "$(nproc)" --target "$@" >/dev/null || { echo "build failed"; exit 1; }
+}
