@@ -267,13 +267,106 @@ TEST_CASE("SRRIP keeps a re-referenced working set through a scan that LRU lets 
   }
 }
 
+TEST_CASE("DRRIP inserts like BRRIP on a thrashing cycle and like SRRIP where that misses less", "[cache]") {
+  const double eps = 1.0 / 32;
+  for (std::uint32_t ways : {0u, 16u}) {
+    const auto c = cfg(4096, ways);
+    // A cycle of 1.25x the capacity, 40 passes: SRRIP (oldest line at RRPV 3 first) and LRU miss every
+    // access; BRRIP keeps most of the cycle resident. The monitor's SRRIP shadow misses more, so DRRIP
+    // inserts as BRRIP and ends within a few percent of it.
+    const auto thrash = cyclic(5120, 40);
+    const auto srrip = simulate_lru(with(c, Replacement::srrip, eps), thrash, one_tensor()).misses;
+    const auto brrip = simulate_lru(with(c, Replacement::brrip, eps), thrash, one_tensor()).misses;
+    LruCache drrip(with(c, Replacement::drrip, eps), one_tensor());
+    for (const auto& a : thrash) drrip.access(a);
+    INFO("ways " << ways << ": srrip " << srrip << ", brrip " << brrip << ", drrip " << drrip.stats().misses);
+    if (ways == 0) CHECK(srrip == thrash.size());
+    CHECK(10 * brrip < 6 * srrip);
+    CHECK(drrip.stats().misses < brrip + brrip / 10);
+    REQUIRE(drrip.dueling_monitor() != nullptr);
+    CHECK(drrip.dueling_monitor()->bimodal(2));  // set 2: a follower
+
+    // A working set of 0.5x the capacity re-read between scans of new lines, each read twice 0.25x the
+    // capacity apart. 16-way: BRRIP inserts the scans' lines at RRPV 3, where in a set they push out each
+    // other before their second read; SRRIP misses half as often, and DRRIP follows it. Fully associative
+    // (oldest RRPV-3 line first) both keep the second reads: equal.
+    std::vector<LineAccess> mixed;
+    std::uint64_t fresh = 1 << 20;
+    for (int round = 0; round < 40; ++round) {
+      for (std::uint64_t l = 0; l < 2048; ++l) mixed.push_back({l, 1u, 0, false});
+      for (std::uint64_t k = 0; k < 1024; ++k) mixed.push_back({fresh + k, 1u, 0, false});
+      for (std::uint64_t k = 0; k < 1024; ++k) mixed.push_back({fresh + k, 1u, 0, false});
+      fresh += 1024;
+    }
+    const auto s2 = simulate_lru(with(c, Replacement::srrip, eps), mixed, one_tensor()).misses;
+    const auto b2 = simulate_lru(with(c, Replacement::brrip, eps), mixed, one_tensor()).misses;
+    LruCache d2(with(c, Replacement::drrip, eps), one_tensor());
+    for (const auto& a : mixed) d2.access(a);
+    INFO("mixed: srrip " << s2 << ", brrip " << b2 << ", drrip " << d2.stats().misses);
+    CHECK(s2 <= b2);
+    if (ways != 0) CHECK(2 * s2 < b2 + b2 / 10);
+    CHECK(d2.stats().misses < s2 + s2 / 10);
+    CHECK(!d2.dueling_monitor()->bimodal(2));
+  }
+}
+
+TEST_CASE("the dueling monitor: shadows of 1/32 of a fully associative cache, leader sets otherwise", "[cache]") {
+  std::uint64_t n = 0;
+  for (std::uint64_t l = 0; l < (1u << 16); ++l) n += DuelingMonitor::sampled(l);
+  CHECK(n > (1u << 16) / 32 - 256);
+  CHECK(n < (1u << 16) / 32 + 256);
+  {
+    LruCache cache(with(cfg(4096, 0), Replacement::drrip, 1.0 / 32), one_tensor());
+    const DuelingMonitor& m = *cache.dueling_monitor();
+    REQUIRE(m.srrip_shadow() != nullptr);
+    std::uint64_t sampled = 0;
+    for (std::uint64_t l = 0; l < 10000; ++l) {
+      cache.access({l, 1u, 0, false});
+      sampled += DuelingMonitor::sampled(l);
+    }
+    CHECK(m.srrip_shadow()->stats().accesses == sampled);
+    CHECK(m.brrip_shadow()->stats().accesses == sampled);
+    CHECK(m.srrip_shadow()->stats().misses == sampled);  // all distinct lines
+    CHECK(m.selector() == 0);                            // both shadows missed every one
+    // The shadows hold 4096 / 32 = 128 lines: a cycle of the first 128 sampled lines stays resident.
+    std::vector<LineAccess> cycle;
+    for (std::uint64_t l = 1 << 20; cycle.size() < 128; ++l)
+      if (DuelingMonitor::sampled(l)) cycle.push_back({l, 1u, 0, false});
+    LruCache fresh(with(cfg(4096, 0), Replacement::drrip, 1.0 / 32), one_tensor());
+    for (int pass = 0; pass < 3; ++pass)
+      for (const auto& a : cycle) fresh.access(a);
+    CHECK(fresh.dueling_monitor()->srrip_shadow()->stats().misses == 128);
+  }
+  {
+    // 16-way, 256 sets: misses in set 0 (mod 32) count for SRRIP, set 1 for BRRIP, others not at all.
+    CacheConfig c = with(cfg(4096, 16), Replacement::drrip, 1.0 / 32);
+    LruCache cache(c, one_tensor());
+    const DuelingMonitor& m = *cache.dueling_monitor();
+    CHECK(m.srrip_shadow() == nullptr);
+    for (std::uint64_t k = 0; k < 5; ++k) cache.access({k * 256, 1u, 0, false});      // set 0: +5
+    CHECK(m.selector() == 5);
+    CHECK(m.bimodal(2));
+    CHECK(!m.bimodal(32));
+    CHECK(m.bimodal(33));
+    for (std::uint64_t k = 0; k < 7; ++k) cache.access({1 + k * 256, 1u, 0, false});  // set 1: -7
+    for (std::uint64_t k = 0; k < 9; ++k) cache.access({2 + k * 256, 1u, 0, false});  // set 2: 0
+    CHECK(m.selector() == -2);
+    CHECK(!m.bimodal(2));
+    CHECK_NOTHROW(LruCache(with(cfg(1024, 16), Replacement::drrip), one_tensor()));              // 64 sets
+    CHECK_THROWS_AS(LruCache(with(cfg(512, 16), Replacement::drrip), one_tensor()), InputError);  // 32 sets
+  }
+  CHECK(LruCache(with(cfg(64, 0), Replacement::srrip), one_tensor()).dueling_monitor() == nullptr);
+}
+
 TEST_CASE("replacement policies keep the write-back accounting and names", "[cache]") {
   // Writes then reads over 2x the capacity: every policy writes back exactly the dirty lines it evicts,
   // and flush() writes the rest: all 16 written lines once in total.
   std::vector<LineAccess> t;
   for (std::uint64_t l = 0; l < 16; ++l) t.push_back({l, 1u, 0, true});
-  for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip}) {
+  for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip,
+                 Replacement::drrip}) {
     for (std::uint32_t ways : {0u, 2u}) {
+      if (r == Replacement::drrip && ways != 0) continue;  // 4 sets: too few for leader sets (tested above)
       const auto s = simulate_lru(with(cfg(8, ways), r, 0.5), t, one_tensor(), /*flush_at_end=*/true);
       CHECK(s.hbm_write_bytes == 16 * 64);
       CHECK(s.evictions == 8);

@@ -23,8 +23,8 @@ void add_l2_variant_options(CLI::App* cmd, L2VariantFlags& f) {
   cmd->add_option("--l2-sides", f.sides, "L2 model variant, 2 partitions: SM halves or SM parity")
       ->check(CLI::IsMember({"halves", "parity"}));
   cmd->add_option("--l2-replacement", f.replacement,
-                  "L2 model variant: replacement policy (lru, random, bip, srrip, brrip)")
-      ->check(CLI::IsMember({"lru", "random", "bip", "srrip", "brrip"}));
+                  "L2 model variant: replacement policy (lru, random, bip, srrip, brrip, drrip)")
+      ->check(CLI::IsMember({"lru", "random", "bip", "srrip", "brrip", "drrip"}));
   cmd->add_option("--cta-pacing", f.pacing,
                   "Model variant: resident CTAs in lockstep, or timed with the GPU's issue rates by age (lockstep, age)")
       ->check(CLI::IsMember({"lockstep", "age"}));

@@ -22,6 +22,8 @@ DIRTY = ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]  # measured 
 VARIANTS = [
     ("GPU model (half L2, fully associative, SRRIP, CTAs paced by age)", []),
     ("the same, CTAs in lockstep (the model before 2026-11-22)", ["--cta-pacing", "lockstep"]),
+    ("DRRIP: SRRIP or BRRIP insertion, whichever misses less on sampled lines (set dueling)",
+     ["--l2-replacement", "drrip"]),
     ("+ the probe's dirty limit (0.424 L2, random line cleaned)", ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]),
     ("probe fit, one cache: 16-way hashed, 0.75 L2, LRU, dirty limit",
      ["--l2-ways", "16", "--l2-capacity", "0.75", "--l2-replacement", "lru", *DIRTY]),

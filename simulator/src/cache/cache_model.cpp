@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::uint64_t kNone = ~0ull;
 
+bool is_rrip(Replacement r) { return r == Replacement::srrip || r == Replacement::brrip || r == Replacement::drrip; }
+
 CacheStats empty_stats(const std::vector<TensorRange>& tensors) {
   CacheStats s;
   for (const auto& t : tensors) s.tensors.push_back({t.name});
@@ -98,9 +100,11 @@ void CacheConfig::validate() const {
 }
 
 Replacement parse_replacement(std::string_view name) {
-  for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip})
+  for (auto r : {Replacement::lru, Replacement::random, Replacement::bip, Replacement::srrip, Replacement::brrip,
+                 Replacement::drrip})
     if (name == to_string(r)) return r;
-  throw InputError("unknown cache replacement '" + std::string(name) + "' (known: lru, random, bip, srrip, brrip)");
+  throw InputError("unknown cache replacement '" + std::string(name) +
+                   "' (known: lru, random, bip, srrip, brrip, drrip)");
 }
 
 DirtyClean parse_dirty_clean(std::string_view name) {
@@ -125,6 +129,7 @@ const char* to_string(Replacement r) {
     case Replacement::bip: return "bip";
     case Replacement::srrip: return "srrip";
     case Replacement::brrip: return "brrip";
+    case Replacement::drrip: return "drrip";
   }
   return "?";
 }
@@ -132,6 +137,7 @@ const char* to_string(Replacement r) {
 LruCache::LruCache(const CacheConfig& cfg, std::vector<TensorRange> tensors)
     : rng_(cfg.seed), cfg_(cfg), fully_(cfg.ways == 0), stats_(empty_stats(tensors)) {
   cfg_.validate();
+  if (cfg_.replacement == Replacement::drrip) duel_ = std::make_unique<DuelingMonitor>(cfg_, tensors);
   rrip_head_.fill(kNone);
   rrip_tail_.fill(kNone);
   sets_ = cfg_.sets();
@@ -146,6 +152,10 @@ LruCache::LruCache(const CacheConfig& cfg, std::vector<TensorRange> tensors)
     index_mask_ = cap - 1;
   }
 }
+
+LruCache::~LruCache() = default;
+LruCache::LruCache(LruCache&&) noexcept = default;
+LruCache& LruCache::operator=(LruCache&&) noexcept = default;
 
 std::uint64_t LruCache::find(std::uint64_t line) const {
   for (std::uint64_t i = (line * 0x9E3779B97F4A7C15ull) & index_mask_;; i = (i + 1) & index_mask_) {
@@ -226,7 +236,7 @@ void LruCache::invalidate(std::uint64_t line) {
   if (!w) return;
   if (fully_) {
     const auto slot = static_cast<std::uint64_t>(w - ways_store_.data());
-    if (cfg_.replacement == Replacement::srrip || cfg_.replacement == Replacement::brrip) rrip_unlink(slot);
+    if (is_rrip(cfg_.replacement)) rrip_unlink(slot);
     else if (cfg_.replacement != Replacement::random) list_unlink(slot);
     drop(slot);
     free_slots_.push_back(slot);
@@ -392,8 +402,14 @@ void LruCache::access_other(const LineAccess& a) {
   Accounting acc{stats_, cfg_.sector_bytes};
   ++clock_;
   const Replacement r = cfg_.replacement;
-  const bool rrip = r == Replacement::srrip || r == Replacement::brrip;
-  auto insert_rrpv = [&] { return r == Replacement::srrip || coin() ? 2u : 3u; };
+  const bool rrip = is_rrip(r);
+  if (duel_) duel_->observe(a);
+  // The set of a set-associative access (DRRIP's leader sets); 0 when fully associative.
+  const std::uint64_t set_index = fully_ ? 0 : cfg_.set_of(a.line);
+  auto insert_rrpv = [&] {
+    const bool bimodal = r == Replacement::brrip || (duel_ && duel_->bimodal(set_index));
+    return !bimodal || coin() ? 2u : 3u;
+  };
   if (fully_) {
     const std::uint64_t w = find(a.line);
     if (w != kNone) {
@@ -442,7 +458,7 @@ void LruCache::access_other(const LineAccess& a) {
     return;
   }
   // Set-associative: `last_use` is the recency stamp (bip; 0 = LRU position) or the RRPV (rrip).
-  Way* set = &ways_store_[cfg_.set_of(a.line) * ways_];
+  Way* set = &ways_store_[set_index * ways_];
   Way* victim = nullptr;
   for (std::uint64_t i = 0; i < ways_; ++i) {
     Way& w = set[i];
@@ -453,6 +469,7 @@ void LruCache::access_other(const LineAccess& a) {
     }
     if (!victim && w.line == kNone) victim = &w;
   }
+  if (duel_) duel_->record_miss(set_index);
   if (!victim) {
     if (r == Replacement::random) {
       victim = &set[next_random() % ways_];

@@ -1,7 +1,7 @@
 #pragma once
 // A hardware-managed cache between HBM and SRAM (an L2): capacity, line and
 // sector size, associativity, LRU or Belady (optimal offline) replacement, or
-// one of the thrash-resistant online policies (random, BIP, SRRIP, BRRIP; see
+// one of the thrash-resistant online policies (random, BIP, SRRIP, BRRIP, DRRIP; see
 // Replacement), write-back with write-allocate, per-tensor counters.
 //
 // Contract:
@@ -17,7 +17,7 @@
 //  * Belady needs the whole trace in advance (simulate_belady); LRU runs
 //    online (LruCache::access) or over a trace (simulate_lru), and so do the
 //    policies of CacheConfig::replacement (LruCache follows it; default LRU).
-//  * The random choices of random, BIP and BRRIP come from a xorshift64*
+//  * The random choices of random, BIP, BRRIP and DRRIP come from a xorshift64*
 //    generator seeded with CacheConfig::seed: a run is deterministic.
 //  * Dirty limit (CacheConfig::dirty_limit_bytes > 0, LruCache only): while
 //    more than that many bytes of dirty sectors are resident, the line that
@@ -27,12 +27,14 @@
 //    picks another line instead. 0: no limit (write-back on eviction only).
 //    simulate_belady rejects a dirty limit.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <array>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "iolab/sim/cache/dueling_monitor.hpp"
 #include "iolab/sim/cache/line_trace.hpp"
 
 namespace iolab::sim::cache {
@@ -56,9 +58,12 @@ enum class Policy { lru, belady };
 ///            thrash-resistant); set-associative: the lowest way.
 ///  * brrip:  bimodal RRIP: srrip, but a miss inserts at RRPV 3, except with
 ///            probability `epsilon` at 2.
-enum class Replacement { lru, random, bip, srrip, brrip };
+///  * drrip:  dynamic RRIP (Jaleel et al., ISCA 2010): srrip or brrip insertion, whichever misses less
+///            now, decided by set dueling (dueling_monitor.hpp: leader sets, or, fully associative,
+///            two shadow tag directories fed a sample of the lines); eviction and hits as srrip.
+enum class Replacement { lru, random, bip, srrip, brrip, drrip };
 
-/// "lru", "random", "bip", "srrip", "brrip"; InputError otherwise.
+/// "lru", "random", "bip", "srrip", "brrip", "drrip"; InputError otherwise.
 Replacement parse_replacement(std::string_view name);
 const char* to_string(Replacement r);
 
@@ -75,9 +80,9 @@ struct CacheConfig {
   std::uint32_t sector_bytes = 32;
   std::uint32_t ways = 16;  ///< 0: fully associative
   Replacement replacement = Replacement::lru;  ///< online policy of LruCache
-  double epsilon = 1.0 / 32;  ///< bip / brrip: probability of the MRU (RRPV 2) insertion (the papers' 1/32)
-  std::uint64_t seed = 0x2545F4914F6CDD1Dull;  ///< random, bip, brrip: generator seed (any nonzero value)
-  bool rrip_newest_first = false;  ///< srrip, brrip, fully associative: victim order among RRPV-3 lines (Replacement)
+  double epsilon = 1.0 / 32;  ///< bip / brrip / drrip: probability of the MRU (RRPV 2) insertion (the papers' 1/32)
+  std::uint64_t seed = 0x2545F4914F6CDD1Dull;  ///< random, bip, brrip, drrip: generator seed (any nonzero value)
+  bool rrip_newest_first = false;  ///< srrip, brrip, drrip, fully associative: victim order among RRPV-3 lines (Replacement)
   std::uint64_t dirty_limit_bytes = 0;  ///< LruCache: most dirty bytes kept resident (see the contract); 0 = no limit
   /// Dirty limit: which dirty line is cleaned (written back, kept) when the limit is exceeded.
   DirtyClean dirty_clean = DirtyClean::oldest;
@@ -113,6 +118,9 @@ struct CacheStats {
 class LruCache {
  public:
   LruCache(const CacheConfig& cfg, std::vector<TensorRange> tensors);
+  ~LruCache();
+  LruCache(LruCache&&) noexcept;
+  LruCache& operator=(LruCache&&) noexcept;
   void access(const LineAccess& a);
   void flush();
   const CacheStats& stats() const { return stats_; }
@@ -120,6 +128,8 @@ class LruCache {
   bool contains(std::uint64_t line, std::uint32_t sectors) const;
   /// Drops `line` if resident (an eviction: its dirty sectors are written back); no-op otherwise.
   void invalidate(std::uint64_t line);
+  /// drrip: the set-dueling monitor (nullptr for the other policies).
+  const DuelingMonitor* dueling_monitor() const { return duel_.get(); }
   /// Bytes of dirty sectors resident now.
   std::uint64_t dirty_bytes() const { return dirty_sectors_ * cfg_.sector_bytes; }
 
@@ -159,6 +169,7 @@ class LruCache {
   std::array<std::uint64_t, 4> rrip_head_{}, rrip_tail_{};
   std::uint64_t age_ = 0;
   std::uint64_t rng_ = 0;
+  std::unique_ptr<DuelingMonitor> duel_;  ///< drrip only
   CacheConfig cfg_;
   std::uint64_t sets_, ways_;
   std::vector<Way> ways_store_;  ///< sets_ x ways_
