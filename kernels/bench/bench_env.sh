@@ -1,5 +1,5 @@
 # Sourced by the GPU-machine scripts of kernels/bench (l2_capacity_probe.sh, cta_trace.sh,
-# flash2_head_sweep.sh): CUDA's libraries on the loader path, $OUT created and the script's output also
+# head_sweep.sh): CUDA's libraries on the loader path, $OUT created and the script's output also
 # appended to $OUT/<log>, and a kernels-only build in $BUILD (default build-kernels-device) of the targets
 # a script needs, made only when one of them is missing.
 #   bench_setup LOG_NAME          after OUT is set

@@ -28,27 +28,20 @@ echo "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_b
 TMPD=$(mktemp -d)
 fails=0
 run() {  # mode rmw mib passes
-  local raw="$TMPD/raw.csv" log="$TMPD/out.txt"
+  local log="$TMPD/out.txt" ok vals
   if ! ncu --csv --page raw --print-units base --cache-control all --clock-control none --metrics "$M" \
       --log-file "$TMPD/ncu.log" "$BIN" --mode "$1" --mib "$3" --passes "$4" --rmw "$2" >"$log" 2>&1; then
     echo "FAILED: $*"; tail -3 "$log"; fails=$((fails + 1)); return
   fi
-  grep -v '^==' "$TMPD/ncu.log" >"$raw"
   [[ -s "$OUT/smid.txt" ]] || grep '^smid=' "$log" >"$OUT/smid.txt"
-  python3 - "$raw" "$log" "$GPU" "$DRIVER" "$DATE" "$@" >>"$CSV" <<'PY' || { echo "FAILED to parse: $*"; fails=$((fails + 1)); }
-import csv, re, sys
-raw, log, gpu, driver, date, mode, rmw, mib, passes = sys.argv[1:10]
-rows = [r for r in csv.reader(open(raw)) if len(r) > 5]
-hdr, data = rows[0], rows[2:]
-assert len(data) == 1, f"expected one launch, got {len(data)}"
-v = {h: float(x.replace(",", "") or 0) for h, x in zip(hdr, data[0]) if h.endswith(".sum")}
-info = dict(re.findall(r"(\w+)=(\d+)", open(log).read().split("smid=")[0]))
-fabric = v.get("lts__t_sectors_srcunit_ltcfabric.sum", -1)
-print(",".join([f'"{gpu}"', driver, date, mode, rmw, mib, info["bytes"], passes, info["sms"],
-                "%d" % v["dram__bytes_read.sum"], "%d" % v["dram__bytes_write.sum"],
-                "%d" % v["l1tex__m_xbar2l1tex_read_bytes.sum"], "%d" % v["l1tex__m_l1tex2xbar_write_bytes.sum"],
-                "%d" % (fabric * 32 if fabric >= 0 else -1), "%d" % v["gpu__time_duration.sum"]]))
-PY
+  ok=$(grep -m1 '^ok ' "$log")  # "ok sms=S chunk_bytes=C bytes=B passes=P"
+  if ! vals=$(python3 kernels/bench/ncu_raw.py "$TMPD/ncu.log" dram__bytes_read.sum dram__bytes_write.sum \
+      l1tex__m_xbar2l1tex_read_bytes.sum l1tex__m_l1tex2xbar_write_bytes.sum \
+      "lts__t_sectors_srcunit_ltcfabric.sum*32?" gpu__time_duration.sum) || [[ -z $ok ]]; then
+    echo "FAILED to parse: $*"; fails=$((fails + 1)); return
+  fi
+  local bytes=${ok#* bytes=} sms=${ok#ok sms=}
+  echo "\"$GPU\",$DRIVER,$DATE,$1,$2,$3,${bytes%% *},$4,${sms%% *},$vals" >>"$CSV"
 }
 want() { [[ ",$MODES," == *",$1,"* ]]; }
 for mib in $MIB; do

@@ -17,9 +17,10 @@ bytes), gpu__time_duration.sum (ns). Exits non-zero, naming the problem, if
 the report has no launches or lacks a metric.
 """
 import csv
-import io
 import os
 import sys
+
+from ncu_raw import launches
 
 METRICS = {
     "dram_read_bytes": ("dram__bytes_read.sum", 1),
@@ -37,28 +38,14 @@ META = ["gpu", "driver", "date", "kernel", "pass", "dtype", "d", "N", "batch", "
 
 
 def parse(path):
-    text = open(path, encoding="utf-8", errors="replace").read()
-    lines = text.splitlines()
-    start = next((i for i, l in enumerate(lines) if l.startswith('"ID"')), None)
-    if start is None:
-        raise SystemExit(f"ncu_aggregate: {path}: no ncu CSV header (profiling failed?)")
-    rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
-    header = rows[0]
-    for _, (name, _) in METRICS.items():
-        if name not in header:
-            raise SystemExit(f"ncu_aggregate: {path}: metric {name} missing from the report")
-    name_col = header.index("Kernel Name")
     out = []
-    for r in rows[1:]:
-        if not r or not r[0].strip().isdigit():
-            continue  # the units row
-        rec = {"launch_kernel": r[name_col].replace(",", ";")[:120]}
+    for launch in launches(path):  # ncu_raw.py: the report's launches, or SystemExit naming the problem
+        rec = {"launch_kernel": launch["kernel"].replace(",", ";")[:120]}
         for key, (name, scale) in METRICS.items():
-            v = r[header.index(name)].replace(",", "")
-            rec[key] = int(round(float(v) * scale))
+            if name not in launch["metrics"]:
+                raise SystemExit(f"ncu_aggregate: {path}: metric {name} missing from the report")
+            rec[key] = int(round(launch["metrics"][name] * scale))
         out.append(rec)
-    if not out:
-        raise SystemExit(f"ncu_aggregate: {path}: no kernel launches in the report")
     return out
 
 
