@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Thread-block timelines of flash2 or flash1 (issue 4: how thread blocks pace each other, which decides how
+# Thread-block timelines of flash2, flash1 or flash2_hopper (issue 4: how thread blocks pace each other, which decides how
 # much of the K/V they share the L2 still holds). Run on the GPU machine from the repository root:
 #
-#   bash kernels/bench/cta_trace.sh        # CONFIGS="d:N:heads:causal[:batch] ...", KERNEL=flash1 to choose
+#   bash kernels/bench/cta_trace.sh        # CONFIGS="d:N:heads:causal[:batch] ...", KERNEL=flash1|flash2_hopper
 #
 # Builds attention_measure (kernels only) unless present, checks flash2 against the float64 reference
 # (attention_verify --small) and the traced launch under compute-sanitizer memcheck, then writes one
-# timeline per configuration, $OUT/trace_[flash1_]d<d>_N<N>[_B<batch>]_H<heads>_c<causal>.csv
+# timeline per configuration, $OUT/trace_[<kernel>_]d<d>_N<N>[_B<batch>]_H<heads>_c<causal>.csv
 # (attention_measure --trace: per thread block its SM and its start and end times), and $OUT/trace.log.
 set -uo pipefail
 OUT=${OUT:-$PWD/out-cta-trace}

@@ -5,7 +5,7 @@
 //       runs one forward call on fresh random inputs (nothing else is launched
 //       on the GPU except the input upload), so that `ncu` sees exactly the
 //       launches of one forward pass (standard: GEMM, softmax, GEMM).
-//   ... --trace FILE   (flash1 and flash2)
+//   ... --trace FILE   (flash1, flash2, flash2_hopper)
 //       runs one warm-up, writes 256 MiB (evicting the L2), then one forward call
 //       that records each thread block's timeline (AttentionParams::cta_trace)
 //       and writes it to FILE as CSV: block (linear index), block_x, head, batch,
@@ -34,15 +34,16 @@ using namespace iolab::kernels;
 
 namespace {
 
-// --trace: one flash2 forward call after a warm-up and an L2 flush, its per-block timeline written to `path`.
+// --trace: one forward call after a warm-up and an L2 flush, its per-block timeline written to `path`.
 int write_trace(KernelKind kind, AttentionParams p, const std::string& path) {
-  // The launch's grid: (Q blocks, heads, batch) for flash2, (splits, heads, batch) for flash1.
+  // The launch's grid: (Q blocks, heads, batch) for flash2 and flash2_hopper, (splits, heads, batch) for flash1.
   int device = 0, sms = 0;
   CUDA_OK(cudaGetDevice(&device));
   CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  const std::int64_t gx = kind == KernelKind::flash1
-                              ? flash1_splits(p.batch * p.heads, p.n, static_cast<int>(p.d), sms)
-                              : (p.n + flash2_block_rows(static_cast<int>(p.d)) - 1) / flash2_block_rows(static_cast<int>(p.d));
+  const int d = static_cast<int>(p.d);
+  const std::int64_t rows = kind == KernelKind::flash2_hopper ? flash2_hopper_block_rows(d) : flash2_block_rows(d);
+  const std::int64_t gx = kind == KernelKind::flash1 ? flash1_splits(p.batch * p.heads, p.n, d, sms)
+                                                     : (p.n + rows - 1) / rows;
   const std::int64_t blocks = gx * p.heads * p.batch;
   std::uint64_t* dev = nullptr;
   void* flush = nullptr;
@@ -130,8 +131,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const DType dtype = dtype_s == "bf16" ? DType::bf16 : DType::f16;
-  if (!trace_path.empty() && ((kind != KernelKind::flash1 && kind != KernelKind::flash2) || time_reps > 0)) {
-    std::fprintf(stderr, "attention_measure: --trace needs --kernel flash1 or flash2 and no --time\n");
+  if (!trace_path.empty() && (kind == KernelKind::standard || time_reps > 0)) {
+    std::fprintf(stderr, "attention_measure: --trace needs --kernel flash1, flash2 or flash2_hopper and no --time\n");
     return 2;
   }
   int count = 0;

@@ -53,7 +53,7 @@ void expect_reject(KernelKind k, const AttentionParams& p, const std::string& wh
 }  // namespace
 
 int main() {
-  const KernelKind kinds[] = {KernelKind::standard, KernelKind::flash1, KernelKind::flash2};
+  const KernelKind kinds[] = {KernelKind::standard, KernelKind::flash1, KernelKind::flash2, KernelKind::flash2_hopper};
   for (KernelKind k : kinds) {
     const AttentionParams good = with_workspace(valid_params(), k);
     {
@@ -107,12 +107,12 @@ int main() {
     expect_reject(k, p, "N = 2^40", "overflows int32");
     p = good; p.scale = -1.0f;                         expect_reject(k, p, "negative scale", "scale");
     p = good; p.scale = 1.0f / 0.0f;                   expect_reject(k, p, "infinite scale", "scale");
-    if (k != KernelKind::flash2) {
+    if (k == KernelKind::standard || k == KernelKind::flash1) {
       p = good; p.workspace = nullptr;                 expect_reject(k, p, "missing workspace", "workspace");
       p = good; p.workspace_bytes -= 1;                expect_reject(k, p, "short workspace", "workspace");
       p = good; p.workspace = arena + 2056;            expect_reject(k, p, "misaligned workspace", "workspace");
     } else {
-      expect(workspace_size(k, good) == 0, "flash2: needs no workspace");
+      expect(workspace_size(k, good) == 0, std::string(kernel_name(k)) + ": needs no workspace");
     }
     p = good;
     p.cta_trace = reinterpret_cast<std::uint64_t*>(arena + 512);
@@ -121,7 +121,7 @@ int main() {
       p.cta_trace = reinterpret_cast<std::uint64_t*>(arena + 516);
       expect_reject(k, p, "misaligned cta_trace", "cta_trace is not 8-byte aligned");
     } else {
-      expect_reject(k, p, "a cta_trace buffer", "cta_trace is written by flash1 and flash2 only");
+      expect_reject(k, p, "a cta_trace buffer", "cta_trace is written by flash1, flash2 and flash2_hopper, not standard");
     }
   }
   {

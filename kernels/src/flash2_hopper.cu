@@ -52,11 +52,16 @@ struct HopperTile {
   static_assert(flash2_hopper_smem_bytes(D) >= BAR_OFFSET + 8 * (3 * STAGES + 1) + 1024, "shared memory budget");
 };
 
-template <typename T, int D>
+// kTrace: the instantiation that writes AttentionParams::cta_trace, a separate one as in flash2 (the K/V
+// loop is the same code with and without it): the start time and SM before the barriers are set up, the end
+// time after the last O store (each consumer warpgroup stores its own rows and takes the later time with an
+// atomic maximum; the producer warp, done when its last copy is issued, records nothing).
+template <typename T, int D, bool kTrace>
 __global__ void __launch_bounds__(flash2_hopper_threads(D), flash2_hopper_ctas_per_sm(D))
     flash2_hopper_fwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                              const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_o,
-                             float* __restrict__ lse, int n, int heads, float scale_log2, int causal) {
+                             float* __restrict__ lse, int n, int heads, float scale_log2, int causal,
+                             unsigned long long* __restrict__ trace) {
 #ifdef IOLAB_SM90A
   using C = HopperTile<D>;
   using namespace sm90;
@@ -79,6 +84,9 @@ __global__ void __launch_bounds__(flash2_hopper_threads(D), flash2_hopper_ctas_p
   const int q_end = min(q0 + C::BR, n);
   const int n_kv = causal ? (q_end + C::BC - 1) / C::BC : (n + C::BC - 1) / C::BC;
 
+  if constexpr (kTrace) {
+    if (tid == 0) cta_trace_start(trace);
+  }
   if (tid == 0) {
     for (int s = 0; s < C::STAGES; ++s) {
       mbar_init(&full_k[s], 1);
@@ -245,8 +253,11 @@ __global__ void __launch_bounds__(flash2_hopper_threads(D), flash2_hopper_ctas_p
     for (int p = 0; p < C::PANELS; ++p) tma_store_3d(&tm_o, q_s + p * C::BR * 128 + 64 * wg * 128, 64 * p, wg_row0, bh);
     tma_store_commit_and_wait_read();
   }
+  if constexpr (kTrace) {
+    if (wwarp == 0 && lane == 0) atomicMax(&cta_trace_slot(trace)[1], global_timer_ns());
+  }
 #else
-  (void)lse, (void)n, (void)heads, (void)scale_log2, (void)causal;
+  (void)lse, (void)n, (void)heads, (void)scale_log2, (void)causal, (void)trace;
   __trap();  // built for sm_90a only; launch_flash2_hopper refuses other devices
 #endif
 }
@@ -295,7 +306,7 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
       !make_map(encode, &tv, p.v, p.dtype, bh, p.n, D, C::BC) || !make_map(encode, &to, p.o, p.dtype, bh, p.n, D, 64))
     return Status::error("flash2_hopper: cuTensorMapEncodeTiled rejected the tensor shape");
   constexpr int smem = flash2_hopper_smem_bytes(D);
-  auto kernel = flash2_hopper_fwd_kernel<T, D>;
+  auto kernel = p.cta_trace != nullptr ? flash2_hopper_fwd_kernel<T, D, true> : flash2_hopper_fwd_kernel<T, D, false>;
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (err != cudaSuccess)
     return Status::error(std::string("flash2_hopper: cudaFuncSetAttribute: ") + cudaGetErrorString(err));
@@ -303,7 +314,8 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
                   static_cast<unsigned>(p.batch));
   constexpr float kLog2e = 1.4426950408889634f;
   kernel<<<grid, C::THREADS, smem, stream>>>(tq, tk, tv, to, p.lse, static_cast<int>(p.n), static_cast<int>(p.heads),
-                                             scale * kLog2e, p.causal ? 1 : 0);
+                                             scale * kLog2e, p.causal ? 1 : 0,
+                                             reinterpret_cast<unsigned long long*>(p.cta_trace));
   err = cudaGetLastError();
   if (err != cudaSuccess) return Status::error(std::string("flash2_hopper: launch failed: ") + cudaGetErrorString(err));
   return Status::success();

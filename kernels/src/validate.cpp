@@ -43,8 +43,8 @@ Status validate(KernelKind kind, const AttentionParams& p) {
                            check_pointer(p.lse, "lse", 4, false)}) {
     if (!st.ok) return st;
   }
-  if (p.cta_trace != nullptr && kind != KernelKind::flash1 && kind != KernelKind::flash2)
-    return Status::error(std::string("cta_trace is written by flash1 and flash2 only, not ") + kernel_name(kind));
+  if (p.cta_trace != nullptr && kind == KernelKind::standard)
+    return Status::error("cta_trace is written by flash1, flash2 and flash2_hopper, not standard");
   if (Status st = check_pointer(p.cta_trace, "cta_trace", 8, false); !st.ok) return st;
   return detail::check_workspace(kernel_name(kind), p.workspace, p.workspace_bytes, workspace_size(kind, p));
 }

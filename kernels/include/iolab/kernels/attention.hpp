@@ -40,7 +40,7 @@ struct AttentionParams {
   bool causal = false;
   float scale = 0.0f;      // 0: 1/sqrt(d)
   void* stream = nullptr;  // cudaStream_t; nullptr = legacy default stream
-  // Optional, flash1 and flash2 (validate() rejects it for other kernels): a device buffer of 3 x 64-bit words per
+  // Optional, flash1, flash2 and flash2_hopper (validate() rejects it for standard): a device buffer of 3 x 64-bit words per
   // thread block, indexed by blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z), into which the
   // kernel writes when the block started and when it ended (%globaltimer, ns) and the SM it ran on (%smid):
   // a timeline of the launch, for how thread blocks pace each other. Written by a separate instantiation of
