@@ -499,7 +499,6 @@ KernelReplay sweep_replay(std::uint64_t ctas, std::uint32_t per_sm, std::uint64_
   L.name = "sweep";
   L.ctas = ctas;
   L.ctas_per_sm = per_sm;
-  L.paced_by_age = true;
   L.work = [](std::uint64_t) { return std::pair{0.0, 0.0}; };
   L.program = [blocks](std::uint64_t, std::vector<TileTransfer>& out) {
     for (std::uint64_t b = 0; b < blocks; ++b) out.push_back({0, false, b * 1024, 1024, 1, 1024, false});
@@ -515,7 +514,7 @@ GpuSpec paced_spec(int sms, std::vector<std::vector<double>> rates) {
   s.l2_bytes = s.l2_effective_bytes = 1 << 20;
   s.dram_bytes_per_s = s.dram_write_bytes_per_s = s.l2_bytes_per_s = 1e12;
   s.mma_sync_flops = s.cublas_flops = s.sfu_exps_per_s = 1e12;
-  s.cta_age_rates_by_count = std::move(rates);
+  s.cta_age_rates_by_launch["sweep"] = std::move(rates);
   return s;
 }
 
@@ -574,14 +573,18 @@ TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing
   lockstep.cta_pacing = ModelOptions::CtaPacing::lockstep;
   CHECK(age.cta_pacing == ModelOptions::CtaPacing::age);  // the default
   for (auto* o : {&age, &lockstep}) o->l2_replacement = sim::cache::Replacement::lru;
-  // The committed rates (gpu_spec.cpp): two and four resident CTAs measured, none for three; k = 1 trivially 1.
+  // The committed rates (gpu_spec.cpp): flash2 with two and four resident CTAs, none for three; flash2_hopper
+  // with two; k = 1 trivially 1; flash1 none (its timelines show equal rates).
   const auto& h100 = gpu_spec("h100");
-  CHECK(h100.cta_age_rates(1) == std::vector<double>{1.0});
-  CHECK(h100.cta_age_rates(2) == std::vector<double>{1.0, 0.914});
-  CHECK(h100.cta_age_rates(3).empty());
-  CHECK(h100.cta_age_rates(4) == std::vector<double>{1.0, 0.910, 0.792, 0.662});
-  CHECK(h100.cta_age_rates(16).empty());
-  CHECK(gpu_spec("h200").cta_age_rates_by_count == h100.cta_age_rates_by_count);
+  CHECK(h100.cta_age_rates("flash2_fwd", 1) == std::vector<double>{1.0});
+  CHECK(h100.cta_age_rates("flash2_fwd", 2) == std::vector<double>{1.0, 0.914});
+  CHECK(h100.cta_age_rates("flash2_fwd", 3).empty());
+  CHECK(h100.cta_age_rates("flash2_fwd", 4) == std::vector<double>{1.0, 0.910, 0.792, 0.662});
+  CHECK(h100.cta_age_rates("flash2_fwd", 16).empty());
+  CHECK(h100.cta_age_rates("flash2_hopper_fwd", 2) == std::vector<double>{1.0, 0.605});
+  CHECK(h100.cta_age_rates("flash1_fwd", 2).empty());
+  CHECK(h100.cta_age_rates("gemm_qk", 2).empty());
+  CHECK(gpu_spec("h200").cta_age_rates_by_launch == h100.cta_age_rates_by_launch);
 
   for (const int sms : {1, 2, 3}) {
     for (const std::uint32_t per_sm : {2u, 4u}) {
@@ -619,14 +622,16 @@ TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing
   age.l2_capacity_bytes = lockstep.l2_capacity_bytes = 2 * 1024;
   CHECK(predict(replay, paced_spec(1, {{1}, {1, 1}}), lockstep).dram_read_bytes == 40 * 1024);
   CHECK(predict(replay, paced_spec(1, {{1}, {1, 0.5}}), age).dram_read_bytes > 70 * 1024);
-  // A launch not paced by age (LaunchReplay::paced_by_age false: flash1, flash2_hopper, standard) keeps equal
-  // rates whatever the GPU's table says.
-  replay.launches[0].paced_by_age = false;
+  // A launch without rates of its own (its name not in the GPU's table: flash1, standard) keeps equal rates
+  // whatever the table holds for other launches.
+  replay.launches[0].name = "other";
   CHECK(predict(replay, paced_spec(1, {{1}, {1, 0.5}}), age).dram_read_bytes == 40 * 1024);
-  CHECK(replay_kernel({"flash2", 1, 4, 4096, 64, false, 2}).launches[0].paced_by_age);
-  CHECK(!replay_kernel({"flash2_hopper", 1, 4, 4096, 64, false, 2}).launches[0].paced_by_age);
-  CHECK(!replay_kernel({"flash1", 1, 4, 4096, 64, false, 2}).launches[0].paced_by_age);
-  for (const auto& L : replay_kernel({"standard", 1, 4, 1024, 64, false, 2}).launches) CHECK(!L.paced_by_age);
+  // The replays' launch names are the table's keys.
+  CHECK(replay_kernel({"flash2", 1, 4, 4096, 64, false, 2}).launches[0].name == "flash2_fwd");
+  CHECK(replay_kernel({"flash2_hopper", 1, 4, 4096, 64, false, 2}).launches[0].name == "flash2_hopper_fwd");
+  CHECK(replay_kernel({"flash1", 1, 4, 4096, 64, false, 2}).launches[0].name == "flash1_fwd");
+  for (const auto& L : replay_kernel({"standard", 1, 4, 1024, 64, false, 2}).launches)
+    CHECK(h100.cta_age_rates(L.name, L.ctas_per_sm).empty());
 }
 
 TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue rates by age", "[gpu]") {
@@ -643,15 +648,28 @@ TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue r
       // flash2's launch bounds: 2 blocks per SM at d = 128, 4 at d = 64 (kernels/src/flash2.cu).
       REQUIRE(ratios.size() + 1 == (name.find("_d128_") != std::string::npos ? 2u : 4u));
       const auto rates = analysis::fit_age_rates(ratios);
-      const auto& model = spec.cta_age_rates(static_cast<std::uint32_t>(rates.size()));
+      const auto& model = spec.cta_age_rates("flash2_fwd", static_cast<std::uint32_t>(rates.size()));
       REQUIRE(model.size() == rates.size());
       for (std::size_t r = 0; r < model.size(); ++r) CHECK(rates[r] == Approx(model[r]).margin(0.005));
       ++files;
     }
   }
   CHECK(files == 16);
+  // flash2_hopper (H100): two CTAs per SM at d = 64 (one at d = 128, nothing to fit).
+  int hopper = 0;
+  for (const auto& e : fs::directory_iterator(dir / "h100")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("trace_flash2_hopper_d64_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;
+    CAPTURE(name);
+    const auto rates = analysis::fit_age_rates(analysis::first_wave_ratios(analysis::load_cta_trace(e.path())));
+    const auto& model = gpu_spec("h100").cta_age_rates("flash2_hopper_fwd", 2);
+    REQUIRE(rates.size() == 2);
+    CHECK(rates[1] == Approx(model[1]).margin(0.007));
+    ++hopper;
+  }
+  CHECK(hopper == 4);
   // flash1 (H100, d = 64, two CTAs per SM): where every split has the same work the slower CTA of a first-wave
-  // pair takes under 1 % longer, so flash1's launches are not paced by age (LaunchReplay::paced_by_age).
+  // pair takes under 1 % longer, so flash1 has no rates in the GPU's table (equal rates, lockstep order).
   for (const char* name : {"trace_flash1_d64_N4096_B4_H16_c0.csv", "trace_flash1_d64_N2048_B8_H16_c0.csv"}) {
     CAPTURE(name);
     const auto ratios = analysis::first_wave_ratios(analysis::load_cta_trace(dir / "h100" / name));

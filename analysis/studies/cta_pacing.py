@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""How flash2's thread blocks pace each other, from the committed per-block timelines.
+"""How flash2's and flash2_hopper's thread blocks pace each other, from the committed per-block timelines.
 
-Reads analysis/measurements/cta_trace_*/<gpu>/trace_d<d>_N<N>_H<heads>_c<causal>.csv (attention_measure
---trace) and prints, per non-causal trace, Markdown tables of:
+Reads analysis/measurements/cta_trace_*/<gpu>/trace_[flash2_hopper_]d<d>_N<N>_H<heads>_c<causal>.csv
+(attention_measure --trace) and prints, per non-causal trace, Markdown tables of:
   * the first wave: blocks per SM (k) and their durations sorted, over the shortest (median over SMs; the
     GPU model's rates are fitted to these by analysis::fit_age_rates, gpu_spec.cpp);
   * lineages: on each SM, the blocks that follow each other in one resident slot (a block starts where one
@@ -21,7 +21,9 @@ import os
 import statistics
 import sys
 
-MODEL_RATES = {1: [1.0], 2: [1.0, 0.914], 4: [1.0, 0.910, 0.792, 0.662]}  # gpu_spec.cpp
+# The GPU model's rates by kernel and CTAs per SM (gpu_spec.cpp, GpuSpec::cta_age_rates).
+MODEL_RATES = {"flash2": {1: [1.0], 2: [1.0, 0.914], 4: [1.0, 0.910, 0.792, 0.662]},
+               "flash2_hopper": {1: [1.0], 2: [1.0, 0.605]}}
 
 
 def load(path):
@@ -89,7 +91,8 @@ def replay_lineages(rates, generations, dt=2e-4):
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "measurements")
     trace_dir = sys.argv[1] if len(sys.argv) > 1 else sorted(glob.glob(os.path.join(root, "cta_trace_*")))[-1]
-    files = sorted(glob.glob(os.path.join(trace_dir, "*", "trace_d*_c0.csv")))  # flash2 (flash1: trace_flash1_*)
+    files = sorted(glob.glob(os.path.join(trace_dir, "*", "trace_d*_c0.csv")) +
+                   glob.glob(os.path.join(trace_dir, "*", "trace_flash2_hopper_d*_c0.csv")))  # not flash1's
     if not files:
         sys.exit(f"cta_pacing.py: no trace_*_c0.csv under {trace_dir}")
     print("| GPU | trace | k | first wave: durations over the shortest | lineage durations (median over SMs) "
@@ -104,7 +107,8 @@ def main():
         gens = min(len(s) for slots in lines.values() for s in slots)
         shown = min(gens, 3)
         fastest = statistics.median(slots[0][0]["end_ns"] - slots[0][0]["start_ns"] for slots in lines.values())
-        replay = replay_lineages(MODEL_RATES[k], shown)
+        kernel = "flash2_hopper" if "flash2_hopper" in os.path.basename(path) else "flash2"
+        replay = replay_lineages(MODEL_RATES[kernel][k], shown)
         cells = []
         for i in range(k):
             meas = [statistics.median((slots[i][g]["end_ns"] - slots[i][g]["start_ns"]) / fastest

@@ -193,8 +193,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
       }
     };
     for (auto& s : active) refill(s);
-    static const std::vector<double> equal_rates;
-    const std::vector<double>& rates = launch.paced_by_age ? spec.cta_age_rates(launch.ctas_per_sm) : equal_rates;
+    const std::vector<double>& rates = spec.cta_age_rates(launch.name, launch.ctas_per_sm);
     if (opts.cta_pacing == ModelOptions::CtaPacing::lockstep || rates.empty()) {
       while (live > 0) {
         for (std::size_t k = 0; k < active.size(); ++k) {

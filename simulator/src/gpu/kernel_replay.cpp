@@ -73,9 +73,6 @@ KernelReplay replay_kernel(const KernelShape& s) {
     const u64 bound = hopper ? static_cast<u64>(k::flash2_hopper_ctas_per_sm(static_cast<int>(d))) : (d == 64 ? 4 : 2);
     L.ctas_per_sm = static_cast<std::uint32_t>(std::min<u64>(ctas_per_sm_for(t, 8), bound));
     if (hopper) L.engine = LaunchReplay::MatrixEngine::wgmma;
-    // The CTA issue rates by age (GpuSpec::cta_age_rates) are flash2's, measured from its timelines;
-    // flash2_hopper's are not measured, so its CTAs keep equal rates.
-    L.paced_by_age = !hopper;
     // No dependent steps (O stays in registers), but each CTA's prologue (Q and the first K/V block from
     // memory) and epilogue (O, LSE stored) take the fixed latency that flash1's fit gave (gpu_spec.cpp).
     L.serial = [](u64) { return LaunchReplay::SerialSteps{}; };

@@ -96,10 +96,10 @@ struct ModelOptions {
   ///  * lockstep: every resident CTA issues one transfer per round, in slot order.
   ///  * age: a timed replay. Every slot has a clock; the slot with the earliest clock (ties: the lower slot)
   ///    issues its CTA's next transfer, which advances its clock by 1 / share. An SM's n live CTAs, ranked by
-  ///    age (start clock, then dispatch order), get issue rates GpuSpec::cta_age_rates(ctas_per_sm)[0..n), the
-  ///    oldest first, and share = n x rate / (sum of the n rates): 1 for all with equal rates, so that the
-  ///    order is the lockstep one for launches not LaunchReplay::paced_by_age or without measured rates. A slot whose CTA ends takes the next CTA
-  ///    at its clock. Older CTAs running ahead spread the CTAs that share K/V over the sweep, so the L2 must
+  ///    age (start clock, then dispatch order), get issue rates GpuSpec::cta_age_rates(launch name,
+  ///    ctas_per_sm)[0..n), the oldest first, and share = n x rate / (sum of the n rates): 1 for all with
+  ///    equal rates, so that the order is the lockstep one for launches without measured rates (flash1,
+  ///    standard). A slot whose CTA ends takes the next CTA at its clock. Older CTAs running ahead spread the CTAs that share K/V over the sweep, so the L2 must
   ///    hold more of it between them (gpu_spec.cpp: the measured rates).
   enum class CtaPacing { lockstep, age };
   CtaPacing cta_pacing = CtaPacing::age;

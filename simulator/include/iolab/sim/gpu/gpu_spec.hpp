@@ -3,6 +3,7 @@
 // sources are in gpu_spec.cpp; `ceiling` rates are measured on the lent
 // machines where a measurement exists (device/KINDS.md), datasheet otherwise.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,13 @@ struct GpuSpec {
   /// h100 and h200 specs use SRRIP (why: gpu_spec.cpp); LRU unless a spec says otherwise.
   cache::Replacement l2_replacement = cache::Replacement::lru;
   double l2_epsilon = 1.0 / 32;
-  /// Issue rates of k CTAs resident on one SM, ranked by age (the oldest first, relative to it), indexed by
-  /// k - 1; measured per k from flash2's thread-block timelines (gpu_spec.cpp) and applied to the launches
-  /// marked LaunchReplay::paced_by_age. Empty for a k not measured.
-  std::vector<std::vector<double>> cta_age_rates_by_count;
-  /// cta_age_rates_by_count[k - 1], or empty (equal rates) when not measured.
-  const std::vector<double>& cta_age_rates(std::uint32_t k) const;
+  /// Issue rates of k CTAs resident on one SM, ranked by age (the oldest first, relative to it), per launch
+  /// (LaunchReplay::name) and indexed by k - 1; measured from the kernels' thread-block timelines
+  /// (gpu_spec.cpp). The GPU model paces a launch's CTAs by them (ModelOptions::CtaPacing::age).
+  std::map<std::string, std::vector<std::vector<double>>, std::less<>> cta_age_rates_by_launch;
+  /// cta_age_rates_by_launch[launch][k - 1], or empty (equal rates: the lockstep order) when that launch or
+  /// that k was not measured.
+  const std::vector<double>& cta_age_rates(std::string_view launch, std::uint32_t k) const;
 };
 
 /// "h100" or "h200"; InputError otherwise.

@@ -52,7 +52,7 @@ struct TensorDesc {
 /// One kernel launch: its grid, how many CTAs fit on one SM, its FLOPs, and a
 /// generator of each CTA's transfers in program order.
 struct LaunchReplay {
-  std::string name;
+  std::string name;  ///< e.g. flash2_fwd; also the key of the GPU's CTA issue rates (GpuSpec::cta_age_rates)
   std::uint64_t ctas = 0;
   std::uint32_t ctas_per_sm = 1;
   double flops = 0;           ///< useful FLOPs (matrix products, 2 per multiply-add)
@@ -67,11 +67,6 @@ struct LaunchReplay {
   /// TileTransfer::l1 loads pass through a per-SM LRU L1 of this size and only its misses reach the L2
   /// (and count as SRAM<-L2 bytes); l1 stores write through and keep the line. 0: no L1 modelled.
   std::uint64_t l1_bytes = 0;
-  /// Whether the launch's CTAs share an SM at the issue rates by age of GpuSpec::cta_age_rates (measured from
-  /// flash2's timelines: true for flash2). false: equal rates, the lockstep order (flash1: its timelines show
-  /// no age effect, the slower of two first-wave CTAs of an SM 1.002-1.007 times the faster with equal work;
-  /// flash2_hopper and standard: not measured).
-  bool paced_by_age = false;
   /// Dependent steps of a CTA whose every step waits on a round trip through the L2 (flash1: O_i, l_i,
   /// m_i loaded, updated and stored again at every (i, j) step, the next step of the same rows only
   /// after that): `steps` of them moving `bytes` (loads + stores of the step-dependent data) in all.
