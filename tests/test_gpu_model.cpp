@@ -446,7 +446,7 @@ TEST_CASE("the committed L2 probe measurements: a dirty limit of 0.424 of the L2
     for (const auto& r : analysis::load_probe_measurements(f))
       if (r.mode == "write" && r.bytes >= (27ull << 20)) writes.push_back(r);  // 28 MiB and up
   REQUIRE(writes.size() == 16);
-  analysis::L2Variant v;
+  analysis::ModelVariant v;
   v.dirty_fraction = 0.424;
   for (const auto& c : analysis::predict_probe(writes, 2, v)) {
     INFO(c.measured.source);

@@ -12,7 +12,7 @@
 #include "iolab/analysis/plot.hpp"
 #include "iolab/kernels/tiling.hpp"
 #include "iolab/sim/errors.hpp"
-#include "l2_variant_options.hpp"
+#include "model_variant_options.hpp"
 #include "table.hpp"
 
 #ifndef IOLAB_SOURCE_DIR
@@ -27,7 +27,7 @@ struct CompareOptions {
   std::string kernel, plot, csv;
   bool json = false;
   unsigned threads = 0;
-  L2VariantFlags l2;
+  ModelVariantFlags l2;
 };
 
 std::string pct(double x) { return fixed(100.0 * x, 1) + "%"; }
@@ -95,7 +95,7 @@ int run(const CompareOptions& o) {
     std::cout << "predicted (three-level GPU model) vs measured (" << runs.size() << " runs from " << files.size()
               << " file(s); " << runs.front().gpu << ", driver " << runs.front().driver << ", " << runs.front().date
               << ")\n";
-    if (!o.l2.variant.is_default()) std::cout << "L2 model variant: " << o.l2.variant.describe() << "\n";
+    if (!o.l2.variant.is_default()) std::cout << "model variant: " << o.l2.variant.describe() << "\n";
     Table t({"metric", "kernel", "n", "MAPE", "aggregate", "max", "pearson r", "target", "missed", "worst case"});
     for (const auto& s : stats)
       t.add({s.metric, s.kernel, std::to_string(s.n), pct(s.mape), pct(s.aggregate_error), pct(s.max_error),
@@ -122,9 +122,9 @@ void register_compare(CLI::App& app) {
   cmd->add_option("--plot", o->plot, "Write a log-log scatter plot (.png or .svg)");
   cmd->add_option("--csv", o->csv, "Write predicted and measured values per run");
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)");
-  add_l2_variant_options(cmd, o->l2);
+  add_model_variant_options(cmd, o->l2);
   cmd->callback([o] {
-    finish_l2_variant(o->l2);
+    finish_model_variant(o->l2);
     const int rc = run(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });

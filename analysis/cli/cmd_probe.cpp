@@ -10,7 +10,7 @@
 #include "iolab/analysis/atomic_file.hpp"
 #include "iolab/analysis/l2_probe.hpp"
 #include "iolab/sim/errors.hpp"
-#include "l2_variant_options.hpp"
+#include "model_variant_options.hpp"
 #include "table.hpp"
 
 #ifndef IOLAB_SOURCE_DIR
@@ -24,7 +24,7 @@ struct ProbeOptions {
   std::string measured = std::string(IOLAB_SOURCE_DIR) + "/analysis/measurements";
   std::string csv;
   unsigned threads = 0;
-  L2VariantFlags l2;
+  ModelVariantFlags l2;
 };
 
 void run(const ProbeOptions& o) {
@@ -38,7 +38,7 @@ void run(const ProbeOptions& o) {
   // Reads are shown per use of a line (shared mode reads each line sms x passes times).
   auto per_w = [](double b, const analysis::ProbeRun& r) { return b / static_cast<double>(r.bytes); };
   std::cout << "L2 capacity probe: GPU model vs measured (" << runs.size() << " launches from " << files.size()
-            << " file(s)); L2 model: " << o.l2.variant.describe() << "\n";
+            << " file(s)); model: " << o.l2.variant.describe() << "\n";
   Table t({"gpu", "mode", "rmw", "MiB", "DRAM read/W meas", "pred", "DRAM write/W meas", "pred"});
   std::map<std::pair<std::string, std::string>, std::pair<double, int>> err;  // (gpu, mode) -> sum, n
   std::string out = "gpu,mode,rmw,bytes,passes,sms,measured_dram_read_bytes,predicted_dram_read_bytes,"
@@ -75,9 +75,9 @@ void register_probe(CLI::App& app) {
   cmd->add_option("--measured", o->measured, "An l2_probe.csv, or a folder searched for them")->capture_default_str();
   cmd->add_option("--csv", o->csv, "Write measured and predicted DRAM bytes per launch");
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)");
-  add_l2_variant_options(cmd, o->l2);
+  add_model_variant_options(cmd, o->l2);
   cmd->callback([o] {
-    finish_l2_variant(o->l2);
+    finish_model_variant(o->l2);
     run(*o);
   });
 }

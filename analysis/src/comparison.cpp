@@ -38,13 +38,19 @@ double target_for(const std::string& metric, const std::string& kernel) {
   return 0;
 }
 
-bool L2Variant::is_default() const {
+bool ModelVariant::l2_is_default() const {
   return !capacity_fraction && !dirty_fraction && !replacement && ways == 0 && partitions == 1 &&
-         dirty_clean == sim::cache::DirtyClean::oldest && !pacing;
+         dirty_clean == sim::cache::DirtyClean::oldest;
 }
 
-std::string L2Variant::describe() const {
-  if (is_default()) return "the GPU's L2 model";
+bool ModelVariant::is_default() const { return l2_is_default() && !pacing; }
+
+std::string ModelVariant::describe() const {
+  if (is_default()) return "the GPU model as it is";
+  const std::string cta =
+      !pacing ? std::string()
+              : (*pacing == sim::gpu::ModelOptions::CtaPacing::age ? "CTAs paced by age" : "CTAs in lockstep");
+  if (l2_is_default()) return cta;
   auto frac = [](double f) {
     char b[32];
     std::snprintf(b, sizeof b, "%.2f", f);
@@ -56,6 +62,7 @@ std::string L2Variant::describe() const {
                                         (copies == sim::gpu::ModelOptions::L2Copies::always ? "always" : "of shared blocks") +
                                         ")"
                                   : std::string("1 partition");
+  d = "L2 of " + d;
   d += ways ? ", " + std::to_string(ways) + "-way hashed sets" : ", fully associative";
   if (capacity_fraction) d += ", capacity " + frac(*capacity_fraction) + " x L2";
   if (dirty_fraction)
@@ -63,12 +70,10 @@ std::string L2Variant::describe() const {
          (dirty_clean == sim::cache::DirtyClean::oldest ? std::string()
                                                          : std::string(" (") + sim::cache::to_string(dirty_clean) + " line cleaned)");
   if (replacement) d += std::string(", ") + sim::cache::to_string(*replacement);
-  if (pacing)
-    d += *pacing == sim::gpu::ModelOptions::CtaPacing::age ? ", CTAs paced by age" : ", CTAs in lockstep";
-  return d;
+  return cta.empty() ? d : d + "; " + cta;
 }
 
-sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::GpuSpec& spec) {
+sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu::GpuSpec& spec) {
   sim::gpu::ModelOptions o;
   // The measurements were taken with `ncu --cache-control all` (measurements/*/README.md): the L2 is
   // flushed and invalidated before each launch, so multi-launch kernels (standard) start each launch cold.
@@ -86,7 +91,7 @@ sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::G
   return o;
 }
 
-std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads, const L2Variant& variant) {
+std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads, const ModelVariant& variant) {
   std::vector<ComparedRun> out(runs.size());
   parallel_for(runs.size(), threads, [&](std::size_t i) {
     const auto& m = runs[i];

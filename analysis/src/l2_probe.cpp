@@ -53,7 +53,7 @@ std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path&
 }
 
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads,
-                                           const L2Variant& variant) {
+                                           const ModelVariant& variant) {
   std::vector<ProbeComparison> out(runs.size());
   parallel_for(runs.size(), threads, [&](std::size_t i) {
     const auto& m = runs[i];

@@ -244,12 +244,13 @@ PYEOF
 sed 's/,fp16,/,int8,/' "$TMP/meas.csv" >"$TMP/bad_meas.csv"
 expect_error "compare bad dtype" compare --measured "$TMP/bad_meas.csv"
 expect_error "compare missing file" compare --measured "$TMP/nope.csv"
-# L2 model variants: named in the report; the default model's predictions when none is given; bad values refused.
+# Model variants (L2, CTA pacing): named in the report; the default model's predictions when none is given; bad
+# values refused.
 "$IOLAB" compare --measured "$TMP/meas.csv" --l2-partitions 2 --l2-copies always --l2-ways 16 --l2-capacity 1.0 \
   --l2-dirty-limit 0.45 --csv "$TMP/cmp_var.csv" >"$TMP/cmp_var.txt"; rc=$?
-[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^L2 model variant: 2 partitions (SM halves, near copies always), 16-way hashed sets, capacity 1.00 x L2, dirty limit 0.45 x L2$" "$TMP/cmp_var.txt" \
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: L2 of 2 partitions (SM halves, near copies always), 16-way hashed sets, capacity 1.00 x L2, dirty limit 0.45 x L2$" "$TMP/cmp_var.txt" \
   && ok || bad "compare L2 variant report"
-! grep -q "L2 model variant" <("$IOLAB" compare --measured "$TMP/meas.csv") && ok || bad "compare names a variant by default"
+! grep -q "model variant" <("$IOLAB" compare --measured "$TMP/meas.csv") && ok || bad "compare names a variant by default"
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_var.csv" && bad "compare L2 variant changed nothing" || ok
 "$IOLAB" compare --measured "$TMP/meas.csv" --l2-replacement srrip --csv "$TMP/cmp_srrip.csv" >/dev/null
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_srrip.csv" && ok || bad "compare --l2-replacement srrip differs from the H200's own model"
@@ -263,15 +264,18 @@ expect_error "compare L2 smaller than one set" compare --measured "$TMP/meas.csv
 "$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing age --csv "$TMP/cmp_age.csv" >/dev/null
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_age.csv" && ok || bad "compare --cta-pacing age differs from the model's own"
 "$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing lockstep >"$TMP/cmp_lock.txt"; rc=$?
-[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^L2 model variant: 1 partition, fully associative, CTAs in lockstep$" "$TMP/cmp_lock.txt" \
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: CTAs in lockstep$" "$TMP/cmp_lock.txt" \
   && ok || bad "compare --cta-pacing lockstep report"
+"$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing lockstep --l2-replacement drrip >"$TMP/cmp_both.txt"; rc=$?
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: L2 of 1 partition, fully associative, drrip; CTAs in lockstep$" "$TMP/cmp_both.txt" \
+  && ok || bad "compare L2 and pacing variant report"
 expect_error "compare unknown pacing" compare --measured "$TMP/meas.csv" --cta-pacing random
 
 # --- probe: the L2 capacity probe replayed through the L2 model ---------------------
 PROBE="$(dirname "$0")/../../analysis/measurements/l2_probe_2026-11-21/h100/l2_probe.csv"
 grep -E '^"[^"]*",[^,]*,[^,]*,write,' "$PROBE" | head -3 | cat <(head -1 "$PROBE") - >"$TMP/probe.csv"
 "$IOLAB" probe --measured "$TMP/probe.csv" --csv "$TMP/probe_out.csv" >"$TMP/probe.txt" && ok || bad "probe failed"
-grep -q "L2 model: the GPU's L2 model" "$TMP/probe.txt" && grep -q "write" "$TMP/probe.txt" && ok || bad "probe report"
+grep -q "model: the GPU model as it is" "$TMP/probe.txt" && grep -q "write" "$TMP/probe.txt" && ok || bad "probe report"
 [[ $(wc -l <"$TMP/probe_out.csv") -eq 4 ]] && ok || bad "probe csv rows"
 "$IOLAB" probe --measured "$TMP/probe.csv" --l2-dirty-limit 0.424 --l2-dirty-clean random >"$TMP/probe_v.txt" &&
   grep -q "dirty limit 0.42 x L2 (random line cleaned)" "$TMP/probe_v.txt" && ok || bad "probe variant report"

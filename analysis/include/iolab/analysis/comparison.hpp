@@ -36,9 +36,10 @@ double metric_value(const ComparedRun& r, const std::string& metric, bool predic
 /// Relative error target for a metric and kernel (0: reported, no target).
 double target_for(const std::string& metric, const std::string& kernel);
 
-/// An L2 model variant to compare instead of the GPU's own (sim::gpu::ModelOptions): capacity and dirty
-/// limit as fractions of each run's physical L2 (GpuSpec::l2_bytes); unset fields keep the GPU's model.
-struct L2Variant {
+/// A variant of the GPU model to compare instead of the GPU's own (sim::gpu::ModelOptions): its L2 (capacity
+/// and dirty limit as fractions of each run's physical L2, GpuSpec::l2_bytes; sets, partitions, replacement)
+/// and how CTAs interleave; unset fields keep the GPU's model.
+struct ModelVariant {
   std::optional<double> capacity_fraction, dirty_fraction;
   std::optional<sim::cache::Replacement> replacement;
   sim::cache::DirtyClean dirty_clean = sim::cache::DirtyClean::oldest;
@@ -47,15 +48,18 @@ struct L2Variant {
   sim::gpu::ModelOptions::L2Sides sides = sim::gpu::ModelOptions::L2Sides::halves;
   std::optional<sim::gpu::ModelOptions::CtaPacing> pacing;  ///< how CTAs interleave (gpu_model.hpp); unset: the model's
   bool is_default() const;
-  std::string describe() const;  ///< one line, e.g. "2 partitions (copies: always), 16-way, capacity 1.00 L2"
+  bool l2_is_default() const;  ///< no L2 field set (pacing aside)
+  /// One line, e.g. "L2 of 2 partitions (SM halves, near copies always), 16-way hashed sets, capacity 1.00 x L2",
+  /// "CTAs in lockstep", or both joined by "; "; "the GPU model as it is" for the default.
+  std::string describe() const;
 };
 
 /// The GPU model's options for comparing with the committed measurements: the L2 flushed before each launch
 /// (ncu --cache-control all), and the variant's L2 for this GPU.
-sim::gpu::ModelOptions model_options(const L2Variant& variant, const sim::gpu::GpuSpec& spec);
+sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu::GpuSpec& spec);
 
 std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads = 0,
-                                     const L2Variant& variant = {});
+                                     const ModelVariant& variant = {});
 std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs);
 
 }  // namespace iolab::analysis

@@ -40,6 +40,6 @@ struct ProbeComparison {
 
 /// The GPU model's DRAM bytes for each run (the L2 starts empty, as ncu --cache-control all leaves it).
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads = 0,
-                                           const L2Variant& variant = {});
+                                           const ModelVariant& variant = {});
 
 }  // namespace iolab::analysis

@@ -1,10 +1,10 @@
-#include "l2_variant_options.hpp"
+#include "model_variant_options.hpp"
 
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::cli {
 
-void add_l2_variant_options(CLI::App* cmd, L2VariantFlags& f) {
+void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f) {
   auto& v = f.variant;
   cmd->add_option("--l2-capacity", v.capacity_fraction, "L2 model variant: capacity as a fraction of the physical L2")
       ->check(CLI::Range(0.001, 1.0));
@@ -30,7 +30,7 @@ void add_l2_variant_options(CLI::App* cmd, L2VariantFlags& f) {
       ->check(CLI::IsMember({"lockstep", "age"}));
 }
 
-void finish_l2_variant(L2VariantFlags& f) {
+void finish_model_variant(ModelVariantFlags& f) {
   auto& v = f.variant;
   if (!f.replacement.empty()) v.replacement = sim::cache::parse_replacement(f.replacement);
   v.copies = f.copies == "always" ? sim::gpu::ModelOptions::L2Copies::always : sim::gpu::ModelOptions::L2Copies::shared;
