@@ -117,7 +117,7 @@ void register_compare(CLI::App& app) {
       "compare", "Compare the GPU model's predictions with committed hardware measurements (exit 3: targets missed)");
   cmd->add_option("--measured", o->measured, "A measured_traffic.csv, or a folder searched for them")
       ->capture_default_str();
-  cmd->add_option("--kernel", o->kernel, "Only this kernel (standard, flash1, flash2)");
+  cmd->add_option("--kernel", o->kernel, "Only this kernel (standard, flash1, flash2, flash2_hopper)");
   cmd->add_flag("--json", o->json, "Print the statistics as JSON");
   cmd->add_option("--plot", o->plot, "Write a log-log scatter plot (.png or .svg)");
   cmd->add_option("--csv", o->csv, "Write predicted and measured values per run");

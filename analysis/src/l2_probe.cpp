@@ -23,12 +23,8 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
       [&](const CsvRow& row) {
         const std::string& where = row.where();
         ProbeRun r;
-        r.source = where;
-        r.gpu = row["gpu"];
-        r.driver = row["driver"];
-        r.date = row["date"];
+        static_cast<MeasurementProvenance&>(r) = read_provenance(row);
         r.mode = row["mode"];
-        r.gpu_model = gpu_model_of(r.gpu, where);
         if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write")
           throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared or write)");
         const std::uint64_t rmw = row.count("rmw");

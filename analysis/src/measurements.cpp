@@ -17,6 +17,16 @@ std::string gpu_model_of(const std::string& gpu_name, const std::string& where) 
   throw sim::InputError(where + ": GPU '" + gpu_name + "' has no model (known: H100, H200)");
 }
 
+MeasurementProvenance read_provenance(const CsvRow& row) {
+  MeasurementProvenance p;
+  p.source = row.where();
+  p.gpu = row["gpu"];
+  p.driver = row["driver"];
+  p.date = row["date"];
+  p.gpu_model = gpu_model_of(p.gpu, p.source);
+  return p;
+}
+
 std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
   std::vector<MeasuredRun> runs;
   for_each_csv_row(
@@ -26,13 +36,9 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
       [&](const CsvRow& row) {
         const std::string& where = row.where();
         MeasuredRun r;
-        r.source = where;
-        r.gpu = row["gpu"];
-        r.driver = row["driver"];
-        r.date = row["date"];
+        static_cast<MeasurementProvenance&>(r) = read_provenance(row);
         r.kernel = row["kernel"];
         r.dtype = row["dtype"];
-        r.gpu_model = gpu_model_of(r.gpu, where);
         if (iolab::kernels::KernelKind kind{}; !iolab::kernels::kernel_from_name(r.kernel.c_str(), kind))
           throw sim::InputError(where + ": kernel '" + r.kernel +
                                 "' has no prediction (standard, flash1, flash2, flash2_hopper)");

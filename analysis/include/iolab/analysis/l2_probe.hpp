@@ -14,12 +14,11 @@
 #include <vector>
 
 #include "iolab/analysis/comparison.hpp"
+#include "iolab/analysis/measurements.hpp"
 
 namespace iolab::analysis {
 
-struct ProbeRun {
-  std::string source;                        ///< "file:line"
-  std::string gpu, gpu_model, driver, date;  ///< gpu_model: "h100" or "h200"
+struct ProbeRun : MeasurementProvenance {
   std::string mode;                          ///< private, rotate, shared, write
   bool rmw = false;
   std::uint64_t bytes = 0;  ///< the whole buffer

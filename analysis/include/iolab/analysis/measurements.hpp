@@ -5,8 +5,9 @@
 // Contract: load_measurements reads a CSV with at least the columns below
 // (extra columns are ignored). A missing column, a row with the wrong number
 // of fields, a count that is not a whole number, a kernel other than
-// standard/flash1/flash2, a dtype other than fp16/bf16, or a GPU name the
-// model does not know throws InputError naming the file, line and column.
+// standard/flash1/flash2/flash2_hopper, a dtype other than fp16/bf16, or a GPU
+// name the model does not know throws InputError naming the file, line and
+// column.
 // Nothing is dropped silently.
 #include <cstdint>
 #include <filesystem>
@@ -15,9 +16,17 @@
 
 namespace iolab::analysis {
 
-struct MeasuredRun {
-  std::string source;  ///< "file:line"
+class CsvRow;
+
+/// Where a measured row comes from: the columns gpu, driver, date of every measurement CSV of the lent GPUs.
+struct MeasurementProvenance {
+  std::string source;                        ///< "file:line"
   std::string gpu, gpu_model, driver, date;  ///< gpu_model: "h100" or "h200"
+};
+/// The row's provenance; InputError naming the row for a GPU the model does not know (gpu_model_of).
+MeasurementProvenance read_provenance(const CsvRow& row);
+
+struct MeasuredRun : MeasurementProvenance {
   std::string kernel, dtype;
   std::int64_t d = 0, N = 0, batch = 0, heads = 0;
   bool causal = false;
