@@ -12,8 +12,10 @@ namespace iolab::analysis {
 std::filesystem::path temporary_beside(const std::filesystem::path& target) {
   static std::atomic<unsigned> counter{0};
   std::filesystem::path tmp = target;
-  tmp.replace_filename("." + target.stem().string() + ".tmp" + std::to_string(::getpid()) + "_" +
-                       std::to_string(counter++) + target.extension().string());
+  std::string name(1, '.');  // appended piecewise: GCC 12's -Wrestrict misfires on "literal" + std::string
+  name.append(target.stem().string()).append(".tmp").append(std::to_string(::getpid())).append(1, '_');
+  name.append(std::to_string(counter++)).append(target.extension().string());
+  tmp.replace_filename(name);
   return tmp;
 }
 

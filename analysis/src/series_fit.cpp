@@ -13,12 +13,13 @@ std::vector<SeriesFit> fit_series(const std::vector<SweepRow>& rows, PlotAxis ax
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> pts;
   for (const auto& r : rows) {
     const auto& p = r.eval.sim.plan;
+    // Appended piecewise: GCC 12's -Wrestrict misfires on "literal" + std::string at -O3.
     std::string key = p.algo;
-    if (!sim::single_tiling(p.algo)) key += " (" + std::string(sim::name_of(p.tiling)) + ")";
-    if (p.pass != sim::Pass::fwd) key += " " + std::string(sim::name_of(p.pass));
+    if (!sim::single_tiling(p.algo)) key.append(" (").append(sim::name_of(p.tiling)).append(")");
+    if (p.pass != sim::Pass::fwd) key.append(" ").append(sim::name_of(p.pass));
     if (p.causal) key += " causal";
-    if (p.block_mask) key += " mask " + p.block_mask->spec;
-    key += axis == PlotAxis::M ? " N=" + std::to_string(p.N) : " M=" + std::to_string(p.M);
+    if (p.block_mask) key.append(" mask ").append(p.block_mask->spec);
+    key.append(axis == PlotAxis::M ? " N=" : " M=").append(std::to_string(axis == PlotAxis::M ? p.N : p.M));
     key += " d=" + std::to_string(p.d);
     if (!pts.count(key)) order.push_back(key);
     auto& [x, y] = pts[key];

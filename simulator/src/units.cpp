@@ -29,7 +29,9 @@ constexpr std::array<Unit, 8> kUnits{{
 }  // namespace
 
 std::uint64_t parse_bytes(std::string_view text) {
-  const std::string quoted = "'" + std::string(text) + "'";
+  // Built with append: GCC 12's -Wrestrict misfires on "literal" + std::string at -O3.
+  std::string quoted;
+  quoted.append(1, '\'').append(text).append(1, '\'');
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   if (digits == 0)
