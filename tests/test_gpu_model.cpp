@@ -701,6 +701,37 @@ TEST_CASE("age-paced first waves: closed form for two blocks, the fit inverts th
   CHECK_THROWS_AS(analysis::fit_age_rates({2.5}), sim::InputError);  // rho = -0.5: no positive rate
 }
 
+TEST_CASE("age-paced lineages: later generations of the one-SM replay, closed form for two slots", "[gpu]") {
+  // Two slots, rates 1 and rho. After the first block of slot 0 ends at (1 + rho) / 2, slot 1 (rho done) is the
+  // oldest and ends (1 - rho)(1 + rho) / 2 later, while slot 0's second block does rho (1 - rho); that block
+  // then runs alone as the oldest: D_0 of the second generation = (1 + rho) / 2 x (2 - 2 rho + rho^2).
+  for (const double rho : {1.0, 0.914, 0.605, 0.3}) {
+    CAPTURE(rho);
+    const auto L = analysis::age_paced_lineages({1.0, rho}, 3);
+    REQUIRE(L.size() == 2);
+    REQUIRE(L[0].size() == 3);
+    REQUIRE(L[1].size() == 3);
+    CHECK(L[0][0] == Approx((1 + rho) / 2).epsilon(1e-12));
+    CHECK(L[1][0] / L[0][0] == Approx(2 - rho).epsilon(1e-12));
+    CHECK(L[0][1] / L[0][0] == Approx(2 - 2 * rho + rho * rho).epsilon(1e-12));
+    CHECK(L[1][0] / L[0][0] == Approx(analysis::age_paced_first_wave({1.0, rho})[0]).epsilon(1e-12));
+  }
+  // Equal rates: every block takes one unit; four slots, five generations.
+  for (const auto& slot : analysis::age_paced_lineages({1, 1, 1, 1}, 5))
+    for (const double dur : slot) CHECK(dur == Approx(1.0).epsilon(1e-12));
+  // flash2's four-slot rates: the first generation is the first wave; the slots' durations converge (the
+  // README's lineage table: slot 0 1, 1.070, 1.116; slot 3 1.368, 1.288, 1.244).
+  const auto L = analysis::age_paced_lineages({1, 0.910, 0.792, 0.662}, 3);
+  const auto first = analysis::age_paced_first_wave({1, 0.910, 0.792, 0.662});
+  for (std::size_t i = 1; i < 4; ++i) CHECK(L[i][0] / L[0][0] == Approx(first[i - 1]).epsilon(1e-12));
+  CHECK(L[0][1] / L[0][0] == Approx(1.070).margin(0.002));
+  CHECK(L[0][2] / L[0][0] == Approx(1.116).margin(0.002));
+  CHECK(L[3][1] / L[0][0] == Approx(1.288).margin(0.002));
+  CHECK(L[3][2] / L[0][0] == Approx(1.244).margin(0.002));
+  CHECK_THROWS_AS(analysis::age_paced_lineages({1.0}, 0), sim::InputError);
+  CHECK_THROWS_AS(analysis::age_paced_lineages({0.5, 1.0}, 2), sim::InputError);
+}
+
 TEST_CASE("thread-block traces are validated row by row", "[gpu]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "iolab_cta_trace_test";

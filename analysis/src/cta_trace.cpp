@@ -50,20 +50,22 @@ std::vector<double> first_wave_ratios(const std::vector<CtaTimeline>& trace, std
   return out;
 }
 
-std::vector<double> age_paced_first_wave(const std::vector<double>& rates) {
+std::vector<std::vector<double>> age_paced_lineages(const std::vector<double>& rates, std::size_t generations) {
   const std::size_t k = rates.size();
-  if (k == 0) throw sim::InputError("age-paced first wave: no rates");
+  if (k == 0) throw sim::InputError("age-paced replay: no rates");
+  if (generations == 0) throw sim::InputError("age-paced replay: no generations");
   for (std::size_t i = 0; i < k; ++i)
     if (!(rates[i] > 0) || (i > 0 && rates[i] > rates[i - 1]))
-      throw sim::InputError("age-paced first wave: rates must be positive and non-increasing");
+      throw sim::InputError("age-paced replay: rates must be positive and non-increasing");
   const double total = std::accumulate(rates.begin(), rates.end(), 0.0);
   // Slot i: work left of its block and the block's age (start time, then dispatch number).
-  std::vector<double> left(k, 1.0), dur(k, -1.0);
+  std::vector<double> left(k, 1.0);
+  std::vector<std::vector<double>> dur(k);
   std::vector<std::pair<double, std::uint64_t>> age(k);
   for (std::size_t i = 0; i < k; ++i) age[i] = {0.0, i};
   std::uint64_t next = k;
   double t = 0;
-  std::size_t done = 0;
+  std::size_t done = 0;  // slots with `generations` blocks finished
   while (done < k) {
     std::vector<std::size_t> order(k);
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -76,16 +78,21 @@ std::vector<double> age_paced_first_wave(const std::vector<double>& rates) {
     for (std::size_t i = 0; i < k; ++i) left[i] -= share[i] * dt;
     for (std::size_t i = 0; i < k; ++i)
       if (left[i] <= 1e-12) {
-        if (dur[i] < 0) {
-          dur[i] = t;
-          ++done;
+        if (dur[i].size() < generations) {
+          dur[i].push_back(t - age[i].first);
+          if (dur[i].size() == generations) ++done;
         }
         left[i] = 1.0;
         age[i] = {t, next++};
       }
   }
+  return dur;
+}
+
+std::vector<double> age_paced_first_wave(const std::vector<double>& rates) {
+  const auto lineages = age_paced_lineages(rates, 1);
   std::vector<double> out;
-  for (std::size_t i = 1; i < k; ++i) out.push_back(dur[i] / dur[0]);
+  for (std::size_t i = 1; i < lineages.size(); ++i) out.push_back(lineages[i][0] / lineages[0][0]);
   return out;
 }
 

@@ -12,7 +12,11 @@ Reads analysis/measurements/cta_trace_*/<gpu>/trace_[flash2_hopper_]d<d>_N<N>_H<
   * the spread of each generation's start times over an SM's slots (median over SMs), in microseconds and
     as a fraction of the median block duration.
 
+Rates and the replay are the GPU model's own, through the iolab Python module (iolab.cta_age_rates,
+iolab.age_paced_lineages; analysis/cta_trace.hpp), built into <build>/simulator/python.
+
 usage: cta_pacing.py [TRACE_DIR]   (default: the newest analysis/measurements/cta_trace_*)
+       IOLAB_PYTHONPATH=<build>/simulator/python (default: build/simulator/python of the repository)
 """
 import collections
 import csv
@@ -21,9 +25,12 @@ import os
 import statistics
 import sys
 
-# The GPU model's rates by kernel and CTAs per SM (gpu_spec.cpp, GpuSpec::cta_age_rates).
-MODEL_RATES = {"flash2": {1: [1.0], 2: [1.0, 0.914], 4: [1.0, 0.910, 0.792, 0.662]},
-               "flash2_hopper": {1: [1.0], 2: [1.0, 0.605]}}
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.environ.get("IOLAB_PYTHONPATH") or os.path.join(REPO, "build", "simulator", "python"))
+try:
+    import iolab
+except ImportError as e:
+    sys.exit(f"cta_pacing.py: cannot import the iolab module ({e}); build it and set IOLAB_PYTHONPATH")
 
 
 def load(path):
@@ -68,26 +75,6 @@ def lineages(sms, wave):
     return out
 
 
-def replay_lineages(rates, generations, dt=2e-4):
-    """One SM, len(rates) slots of identical blocks (work 1), issue shares by age rank as in the GPU model:
-    n x rate / sum of the n rates. Durations per slot and generation, slots ordered by first end."""
-    k = len(rates)
-    start, done, t = [0.0] * k, [0.0] * k, 0.0
-    hist = [[] for _ in range(k)]
-    while min(len(h) for h in hist) < generations:
-        order = sorted(range(k), key=lambda i: (start[i], i))
-        total = sum(rates)
-        for r, i in enumerate(order):
-            done[i] += k * rates[r] / total * dt
-        t += dt
-        for i in range(k):
-            if done[i] >= 1:
-                hist[i].append(t - start[i])
-                start[i], done[i] = t, 0.0
-    hist.sort(key=lambda h: h[0])
-    return hist
-
-
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "measurements")
     trace_dir = sys.argv[1] if len(sys.argv) > 1 else sorted(glob.glob(os.path.join(root, "cta_trace_*")))[-1]
@@ -107,8 +94,9 @@ def main():
         gens = min(len(s) for slots in lines.values() for s in slots)
         shown = min(gens, 3)
         fastest = statistics.median(slots[0][0]["end_ns"] - slots[0][0]["start_ns"] for slots in lines.values())
-        kernel = "flash2_hopper" if "flash2_hopper" in os.path.basename(path) else "flash2"
-        replay = replay_lineages(MODEL_RATES[kernel][k], shown)
+        launch = "flash2_hopper_fwd" if "flash2_hopper" in os.path.basename(path) else "flash2_fwd"
+        gpu = os.path.basename(os.path.dirname(path))
+        replay = iolab.age_paced_lineages(iolab.cta_age_rates(gpu, launch, k) or [1.0] * k, shown)
         cells = []
         for i in range(k):
             meas = [statistics.median((slots[i][g]["end_ns"] - slots[i][g]["start_ns"]) / fastest
@@ -119,7 +107,6 @@ def main():
         spread = [statistics.median(max(s[g]["start_ns"] for s in slots) - min(s[g]["start_ns"] for s in slots)
                                     for slots in lines.values()) for g in range(gens)]
         sp = " ".join("%.0f" % (x / 1e3) for x in spread) + " (last %.2f)" % (spread[-1] / dur)
-        gpu = os.path.basename(os.path.dirname(path))
         name = os.path.basename(path)[len("trace_"):-len(".csv")]
         print(f"| {gpu} | {name} | {k} | {' '.join('%.3f' % r for r in ratios) or '-'} | {'<br>'.join(cells)} | {sp} |")
 

@@ -257,3 +257,17 @@ def test_plan_with_splits_matches_the_cli():
     assert iolab.closed_form(p)["tensors"]["K"]["reads"] == 6_553_600
     one = iolab.plan("flash1", 4096, 128, M=1 << 22, br=128, bc=256, causal=True)
     assert iolab.closed_form(one)["tensors"]["K"]["reads"] < 6_553_600  # one split reads K/V once per K/V block
+
+
+def test_cta_pacing_rates_and_lineages():
+    assert iolab.cta_age_rates("h100", "flash2_fwd", 2) == [1.0, 0.914]
+    assert iolab.cta_age_rates("h200", "flash2_hopper_fwd", 2) == [1.0, 0.605]
+    assert iolab.cta_age_rates("h100", "flash1_fwd", 2) == []
+    lin = iolab.age_paced_lineages([1.0, 0.605], 2)
+    assert len(lin) == 2 and all(len(s) == 2 for s in lin)
+    assert abs(lin[1][0] / lin[0][0] - (2 - 0.605)) < 1e-12      # the first wave: D_1 / D_0 = 2 - rho
+    assert abs(lin[0][1] / lin[0][0] - (2 - 2 * 0.605 + 0.605 ** 2)) < 1e-12
+    with pytest.raises(iolab.InputError):
+        iolab.age_paced_lineages([0.5, 1.0], 1)
+    with pytest.raises(iolab.InputError):
+        iolab.cta_age_rates("a100", "flash2_fwd", 2)

@@ -52,6 +52,7 @@ from ._core import (  # noqa: F401
     Plan,
     ScheduleError,
     SramTile,
+    age_paced_lineages,
     algorithms,
     animate_builtin,
     bound,
@@ -60,6 +61,7 @@ from ._core import (  # noqa: F401
     closed_form_flash1,
     closed_form_flash2,
     closed_form_standard,
+    cta_age_rates,
     fit_power_law,
     flash1_splits,
     is_decoding,
@@ -75,8 +77,8 @@ from .check import CheckReport, best_builtin, check, lower_bound  # noqa: F401
 
 __all__ = [
     "CapacityError", "CheckReport", "HbmTensor", "HbmView", "InputError", "Machine", "Plan", "ScheduleError",
-    "SramTile", "algorithms", "animate_builtin", "best_builtin", "bound", "bytes_of", "check", "closed_form",
-    "closed_form_flash1", "closed_form_flash2", "closed_form_standard", "fit_power_law", "flash1_splits", "is_decoding",
+    "SramTile", "age_paced_lineages", "algorithms", "animate_builtin", "best_builtin", "bound", "bytes_of", "check",
+    "closed_form", "closed_form_flash1", "closed_form_flash2", "closed_form_standard", "cta_age_rates", "fit_power_law", "flash1_splits", "is_decoding",
     "kernel_tiling", "lower_bound",
     "plan",
     "preset_M", "presets", "reference_attention", "run", "simulate",

@@ -23,6 +23,7 @@
 #include "iolab/analysis/atomic_file.hpp"
 #include "iolab/analysis/bounds.hpp"
 #include "iolab/analysis/closed_form.hpp"
+#include "iolab/analysis/cta_trace.hpp"
 #include "iolab/kernels/tiling.hpp"
 #include "iolab/analysis/loglog_fit.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
@@ -31,6 +32,7 @@
 #include "iolab/sim/errors.hpp"
 #include "iolab/sim/machine.hpp"
 #include "iolab/sim/presets.hpp"
+#include "iolab/sim/gpu/gpu_spec.hpp"
 
 namespace py = pybind11;
 using namespace iolab;
@@ -648,6 +650,19 @@ PYBIND11_MODULE(_core, mod) {
       },
       py::arg("name"), py::arg("dtype") = "fp16", "M in elements of a preset's SRAM for a dtype.");
   mod.def("bytes_of", [](const std::string& dt) { return sim::bytes_of(sim::parse_dtype(dt)); }, py::arg("dtype"));
+
+  // ---------------------------------------------------------------- CTA pacing (GPU model)
+  mod.def(
+      "cta_age_rates",
+      [](const std::string& gpu, const std::string& launch, std::uint32_t k) {
+        return sim::gpu::gpu_spec(gpu).cta_age_rates(launch, k);
+      },
+      py::arg("gpu"), py::arg("launch"), py::arg("k"),
+      "The GPU model's issue rates of k CTAs sharing an SM, oldest first, for a launch (e.g. 'flash2_fwd', "
+      "'flash2_hopper_fwd'); [] where none were measured (equal rates).");
+  mod.def("age_paced_lineages", &analysis::age_paced_lineages, py::arg("rates"), py::arg("generations"),
+          "The GPU model's pacing of one SM with these rates (analysis/cta_trace.hpp): per slot, oldest first, "
+          "the durations of its first `generations` blocks (one unit of work each; equal rates give 1).");
   mod.def(
       "reference_attention",
       [](const py::array_t<double, py::array::c_style | py::array::forcecast>& Q,

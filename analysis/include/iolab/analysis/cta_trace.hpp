@@ -15,6 +15,10 @@
 //    rates.size() slots, identical blocks, the live blocks ranked by age get shares k x rate(rank) / sum of
 //    the rates, a block that ends is replaced at once by a new (youngest) one; the first k blocks start
 //    together, oldest first in slot order. rates: positive, non-increasing (InputError otherwise).
+//  * age_paced_lineages(rates, generations): the same replay continued: per slot (slot 0 the oldest of the
+//    first wave), the durations of its first `generations` blocks, each block one unit of work done at
+//    its share (so equal rates give 1 for every block). age_paced_first_wave(rates)[i - 1] =
+//    lineages[i][0] / lineages[0][0]. generations >= 1 (InputError otherwise).
 //  * fit_age_rates(ratios): the rates, rates[0] = 1, non-increasing, for which age_paced_first_wave gives
 //    `ratios` (to 1e-9, by bisection per rank); InputError when ratios are not >= 1 and non-decreasing or
 //    no such rates exist. For two blocks, rate[1] = 2 - D_1 / D_0.
@@ -33,6 +37,7 @@ std::vector<CtaTimeline> load_cta_trace(const std::filesystem::path& csv);
 
 std::vector<double> first_wave_ratios(const std::vector<CtaTimeline>& trace, std::uint64_t window_ns = 5000);
 std::vector<double> age_paced_first_wave(const std::vector<double>& rates);
+std::vector<std::vector<double>> age_paced_lineages(const std::vector<double>& rates, std::size_t generations);
 std::vector<double> fit_age_rates(const std::vector<double>& ratios);
 
 }  // namespace iolab::analysis
