@@ -34,35 +34,23 @@
 
 #include "cuda_check.hpp"
 #include "host_half.hpp"
+#include "verify_harness.hpp"
 #include "iolab/kernels/attention.hpp"
 
 using namespace iolab::kernels;
 
 namespace {
 
-struct Case {
-  DType dtype;
-  int batch, heads, n, d;
-  bool causal;
-};
+using checks::parallel_for;
+using Case = checks::VerifyCase;
+
+checks::Tally g_tally;
 
 struct Reference {
   std::vector<double> o, lse;    // float64 reference
   std::vector<float> o_plain;    // plain unfused fp16/bf16 computation (values already rounded)
   std::vector<float> lse_plain;
 };
-
-template <typename F>
-void parallel_for(std::int64_t count, F&& f) {
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<std::int64_t> next{0};
-  std::vector<std::thread> pool;
-  for (unsigned w = 0; w < hw; ++w)
-    pool.emplace_back([&] {
-      for (std::int64_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) f(i);
-    });
-  for (auto& t : pool) t.join();
-}
 
 // q, k, v: dequantised inputs (exact values of the fp16/bf16 elements).
 Reference reference(const Case& c, const std::vector<float>& q, const std::vector<float>& k,
@@ -166,13 +154,7 @@ Errors errors(const std::vector<OutT>& out, const std::vector<LseT>& lse, const 
   return er;
 }
 
-int g_failures = 0;
-int g_passes = 0;
-
-void fail(const std::string& msg) {
-  std::printf("FAIL %s\n", msg.c_str());
-  ++g_failures;
-}
+void fail(const std::string& msg) { g_tally.fail(msg); }
 
 struct DeviceBuffers {
   void *q = nullptr, *k = nullptr, *v = nullptr, *o = nullptr, *ws = nullptr;
@@ -268,7 +250,7 @@ void run_case(const Case& c, const std::vector<KernelKind>& kernels, std::mt1993
         "(plain %.3e) | nonfinite/unwritten %zu | rerun %s\n",
         pass ? "PASS" : "FAIL", tag, er.rel_l2, plain.rel_l2, tol_rel, er.max_abs, plain.max_abs, tol_abs,
         er.lse_max_abs, plain.lse_max_abs, unwritten, same ? "bit-identical" : "DIFFERS");
-    if (pass) ++g_passes; else ++g_failures;
+    g_tally.record(pass);
   }
   std::fflush(stdout);
 }
@@ -326,7 +308,7 @@ void check_rejections(const std::vector<KernelKind>& kernels) {
       const bool ok = !st.ok && !st.message.empty() && untouched;
       std::printf("%s %-8s rejects %-40s -> \"%s\"%s\n", ok ? "PASS" : "FAIL", kernel_name(kind), bad.what,
                   st.message.c_str(), untouched ? "" : " (OUTPUT WAS MODIFIED)");
-      if (ok) ++g_passes; else ++g_failures;
+      g_tally.record(ok);
     }
     cudaFree(wsp);
   }
@@ -335,24 +317,12 @@ void check_rejections(const std::vector<KernelKind>& kernels) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool full = true;
-  std::uint64_t seed = std::random_device{}();
+  checks::VerifyArgs args;
+  if (!checks::parse_verify_args(argc, argv, /*allow_kernel=*/true, args)) return 2;
+  const bool full = args.full;
+  const std::uint64_t seed = args.seed;
   std::vector<KernelKind> kernels(std::begin(kForwardKernels), std::end(kForwardKernels));
-  for (int a = 1; a < argc; ++a) {
-    const std::string arg = argv[a];
-    if (arg == "--small") full = false;
-    else if (arg == "--full") full = true;
-    else if (arg == "--seed" && a + 1 < argc) seed = std::strtoull(argv[++a], nullptr, 10);
-    else if (arg == "--kernel" && a + 1 < argc) {
-      const std::string name = argv[++a];
-      KernelKind k{};
-      if (!kernel_from_name(name.c_str(), k)) { std::fprintf(stderr, "unknown kernel %s\n", name.c_str()); return 2; }
-      kernels.assign(1, k);
-    } else {
-      std::fprintf(stderr, "usage: %s [--small|--full] [--seed S] [--kernel standard|flash1|flash2|flash2_hopper]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!args.kernels.empty()) kernels = args.kernels;
 
   cudaDeviceProp prop{};
   if (int rc = open_gpu_or_skip(prop)) return rc;
@@ -369,28 +339,9 @@ int main(int argc, char** argv) {
 
   check_rejections(kernels);
 
-  std::vector<Case> cases;
-  if (full) {
-    for (int n : {1, 17, 128, 1000, 4096})
-      for (int d : {64, 128})
-        for (bool causal : {false, true})
-          for (DType t : {DType::f16, DType::bf16})
-            for (int batch : {1, 3})
-              for (int heads : {1, 3}) cases.push_back({t, batch, heads, n, d, causal});
-  } else {
-    int alt = 0;
-    for (int n : {1, 17, 131})
-      for (int d : {64, 128})
-        for (bool causal : {false, true})
-          for (DType t : {DType::f16, DType::bf16}) {
-            const bool flip = (alt++ % 2) != 0;
-            cases.push_back({t, flip ? 2 : 1, flip ? 1 : 2, n, d, causal});
-          }
-  }
+  const std::vector<Case> cases = full ? checks::full_cases({1, 17, 128, 1000, 4096}) : checks::small_cases();
   for (const Case& c : cases) run_case(c, kernels, rng);
 
   release_cached_resources();
-  std::printf("%s: %d passed, %d failed (seed %llu)\n", g_failures ? "FAILED" : "PASSED", g_passes, g_failures,
-              static_cast<unsigned long long>(seed));
-  return g_failures ? 1 : 0;
+  return g_tally.finish(seed);
 }

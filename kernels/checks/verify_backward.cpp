@@ -39,29 +39,17 @@
 
 #include "cuda_check.hpp"
 #include "host_half.hpp"
+#include "verify_harness.hpp"
 #include "iolab/kernels/attention_backward.hpp"
 
 using namespace iolab::kernels;
 
 namespace {
 
-struct Case {
-  DType dtype;
-  int batch, heads, n, d;
-  bool causal;
-};
+using checks::parallel_for;
+using Case = checks::VerifyCase;
 
-template <typename F>
-void parallel_for(std::int64_t count, F&& f) {
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<std::int64_t> next{0};
-  std::vector<std::thread> pool;
-  for (unsigned w = 0; w < hw; ++w)
-    pool.emplace_back([&] {
-      for (std::int64_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) f(i);
-    });
-  for (auto& t : pool) t.join();
-}
+checks::Tally g_tally;
 
 // Inputs (dequantised values of the dtype elements) and everything computed from them on the CPU.
 struct Problem {
@@ -218,9 +206,6 @@ Err error_of(const V& out, const std::vector<double>& ref) {
   return Err{den > 0 ? std::sqrt(num / den) : std::sqrt(num), mx};
 }
 
-int g_failures = 0;
-int g_passes = 0;
-
 struct Device {
   void *q = nullptr, *k = nullptr, *v = nullptr, *o = nullptr, *dout = nullptr;
   void *dq = nullptr, *dk = nullptr, *dv = nullptr, *ws = nullptr;
@@ -309,8 +294,7 @@ void run_case(const Case& c, std::mt19937_64& rng) {
     bool api_ok = true;
     for (int r = 0; r < runs && api_ok; ++r) api_ok = run_poisoned(c, b, det, g[r], error);
     if (!api_ok) {
-      std::printf("FAIL %s | attention_backward returned an error: %s\n", tag, error.c_str());
-      ++g_failures;
+      g_tally.fail(std::string(tag) + " | attention_backward returned an error: " + error);
       continue;
     }
     bool same = true;
@@ -345,7 +329,7 @@ void run_case(const Case& c, std::mt19937_64& rng) {
     std::printf("%s %s%s | nonfinite/unwritten %zu | %d runs %s\n", pass ? "PASS" : "FAIL", tag, detail.c_str(),
                 nonfinite, runs,
                 same ? (det ? "dQ dK dV bit-identical" : "dK dV bit-identical") : "DIFFER");
-    if (pass) ++g_passes; else ++g_failures;
+    g_tally.record(pass);
   }
   std::fflush(stdout);
 }
@@ -407,25 +391,17 @@ void check_rejections() {
       std::printf("%s flash2_bwd %-13s rejects %-40s -> \"%s\"%s\n", ok ? "PASS" : "FAIL",
                   det ? "deterministic" : "atomic", bad.what, st.message.c_str(),
                   untouched ? "" : " (OUTPUT WAS MODIFIED)");
-      if (ok) ++g_passes; else ++g_failures;
+      g_tally.record(ok);
     }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool full = true;
-  std::uint64_t seed = std::random_device{}();
-  for (int a = 1; a < argc; ++a) {
-    const std::string arg = argv[a];
-    if (arg == "--small") full = false;
-    else if (arg == "--full") full = true;
-    else if (arg == "--seed" && a + 1 < argc) seed = std::strtoull(argv[++a], nullptr, 10);
-    else {
-      std::fprintf(stderr, "usage: %s [--small|--full] [--seed S]\n", argv[0]);
-      return 2;
-    }
-  }
+  checks::VerifyArgs args;
+  if (!checks::parse_verify_args(argc, argv, /*allow_kernel=*/false, args)) return 2;
+  const bool full = args.full;
+  const std::uint64_t seed = args.seed;
   cudaDeviceProp prop{};
   if (int rc = open_gpu_or_skip(prop)) return rc;
   std::printf("device: %s (sm_%d%d), mode %s, seed %llu\n", prop.name, prop.major, prop.minor,
@@ -434,29 +410,11 @@ int main(int argc, char** argv) {
 
   check_rejections();
 
-  std::vector<Case> cases;
-  if (full) {
-    for (int n : {1, 17, 128, 1000})
-      for (int d : {64, 128})
-        for (bool causal : {false, true})
-          for (DType t : {DType::f16, DType::bf16})
-            for (int batch : {1, 3})
-              for (int heads : {1, 3}) cases.push_back({t, batch, heads, n, d, causal});
+  std::vector<Case> cases = full ? checks::full_cases({1, 17, 128, 1000}) : checks::small_cases();
+  if (full)  // and one longer sequence per head dimension
     for (int d : {64, 128})
       for (bool causal : {false, true}) cases.push_back({d == 64 ? DType::f16 : DType::bf16, 1, 1, 2048, d, causal});
-  } else {
-    int alt = 0;
-    for (int n : {1, 17, 131})
-      for (int d : {64, 128})
-        for (bool causal : {false, true})
-          for (DType t : {DType::f16, DType::bf16}) {
-            const bool flip = (alt++ % 2) != 0;
-            cases.push_back({t, flip ? 2 : 1, flip ? 1 : 2, n, d, causal});
-          }
-  }
   for (const Case& c : cases) run_case(c, rng);
 
-  std::printf("%s: %d passed, %d failed (seed %llu)\n", g_failures ? "FAILED" : "PASSED", g_passes, g_failures,
-              static_cast<unsigned long long>(seed));
-  return g_failures ? 1 : 0;
+  return g_tally.finish(seed);
 }
