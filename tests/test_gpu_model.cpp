@@ -655,19 +655,21 @@ TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue r
     }
   }
   CHECK(files == 16);
-  // flash2_hopper (H100): two CTAs per SM at d = 64 (one at d = 128, nothing to fit).
+  // flash2_hopper: two CTAs per SM at d = 64 (one at d = 128, nothing to fit).
   int hopper = 0;
-  for (const auto& e : fs::directory_iterator(dir / "h100")) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("trace_flash2_hopper_d64_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;
-    CAPTURE(name);
-    const auto rates = analysis::fit_age_rates(analysis::first_wave_ratios(analysis::load_cta_trace(e.path())));
-    const auto& model = gpu_spec("h100").cta_age_rates("flash2_hopper_fwd", 2);
-    REQUIRE(rates.size() == 2);
-    CHECK(rates[1] == Approx(model[1]).margin(0.007));
-    ++hopper;
+  for (const char* gpu : {"h100", "h200"}) {
+    for (const auto& e : fs::directory_iterator(dir / gpu)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("trace_flash2_hopper_d64_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;
+      CAPTURE(gpu, name);
+      const auto rates = analysis::fit_age_rates(analysis::first_wave_ratios(analysis::load_cta_trace(e.path())));
+      const auto& model = gpu_spec(gpu).cta_age_rates("flash2_hopper_fwd", 2);
+      REQUIRE(rates.size() == 2);
+      CHECK(rates[1] == Approx(model[1]).margin(0.008));  // 0.599-0.612 over the 8 files
+      ++hopper;
+    }
   }
-  CHECK(hopper == 4);
+  CHECK(hopper == 8);
   // flash1 (H100, d = 64, two CTAs per SM): where every split has the same work the slower CTA of a first-wave
   // pair takes under 1 % longer, so flash1 has no rates in the GPU's table (equal rates, lockstep order).
   for (const char* name : {"trace_flash1_d64_N4096_B4_H16_c0.csv", "trace_flash1_d64_N2048_B8_H16_c0.csv"}) {

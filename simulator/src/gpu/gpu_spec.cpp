@@ -58,11 +58,11 @@ const GpuSpec& gpu_spec(std::string_view name) {
   // checks). H100 and H200 alike (same SMs). Measured with the timeline instantiation of flash2, whose K/V
   // loop is the untraced kernel's code (its DRAM bytes within 3 % of the untraced kernel's at d = 128,
   // N = 65536, 4 heads, the most sensitive configuration).
-  // flash2_hopper (H100 timelines, the same method): two CTAs per SM at d = 64, whose first waves end 1.389-1.401
-  // times apart -> 1, 0.605 (every file within 0.007); the one-SM replay with these rates gives the measured
-  // durations of later generations within 2 % and the same drift (starts half a block apart after four
-  // generations). One CTA per SM at d = 128: nothing to pace. flash1 (H100, d = 64, two per SM): 1.002-1.007
-  // with equal work, i.e. equal rates, so it has no entry (the lockstep order).
+  // flash2_hopper (timelines of both GPUs, the same method): two CTAs per SM at d = 64, whose first waves end
+  // 1.387-1.401 times apart -> 1, 0.605 (the median fit; every file within 0.008); the one-SM replay with
+  // these rates gives the measured durations of later generations within 2 % and the same drift (starts half
+  // a block apart after four generations). One CTA per SM at d = 128: nothing to pace. flash1 (H100, d = 64,
+  // two per SM): 1.002-1.007 with equal work, i.e. equal rates, so it has no entry (the lockstep order).
   static const std::map<std::string, std::vector<std::vector<double>>, std::less<>> age_rates{
       {"flash2_fwd", {{1.0}, {1.0, 0.914}, {}, {1.0, 0.910, 0.792, 0.662}}},
       {"flash2_hopper_fwd", {{1.0}, {1.0, 0.605}}}};
