@@ -91,11 +91,13 @@ const sim::cache::LineTrace& flash2_trace() {
   return trace;
 }
 
-void cache_bench(benchmark::State& state, std::uint32_t ways, std::uint64_t capacity) {
+void cache_bench(benchmark::State& state, std::uint32_t ways, std::uint64_t capacity,
+                 sim::cache::Replacement replacement = sim::cache::Replacement::lru) {
   const auto& trace = flash2_trace();
   sim::cache::CacheConfig cfg;
   cfg.capacity_bytes = capacity;
   cfg.ways = ways;
+  cfg.replacement = replacement;
   for (auto _ : state) {
     const auto s = sim::cache::simulate_lru(cfg, trace);
     benchmark::DoNotOptimize(s.misses);
@@ -110,6 +112,17 @@ void BM_Lru_16way_60MB(benchmark::State& state) { cache_bench(state, 16, 60ull *
 BENCHMARK(BM_Lru_16way_60MB)->Unit(benchmark::kMillisecond);
 void BM_Lru_FullyAssociative_4MiB(benchmark::State& state) { cache_bench(state, 0, 4ull << 20); }
 BENCHMARK(BM_Lru_FullyAssociative_4MiB)->Unit(benchmark::kMillisecond);
+// The GPU model's L2 policy (SRRIP, fully associative) and DRRIP (two sampled shadow caches on top).
+void BM_Srrip_FullyAssociative_4MiB(benchmark::State& state) {
+  cache_bench(state, 0, 4ull << 20, sim::cache::Replacement::srrip);
+}
+BENCHMARK(BM_Srrip_FullyAssociative_4MiB)->Unit(benchmark::kMillisecond);
+void BM_Drrip_FullyAssociative_4MiB(benchmark::State& state) {
+  cache_bench(state, 0, 4ull << 20, sim::cache::Replacement::drrip);
+}
+BENCHMARK(BM_Drrip_FullyAssociative_4MiB)->Unit(benchmark::kMillisecond);
+void BM_Drrip_16way_4MiB(benchmark::State& state) { cache_bench(state, 16, 4ull << 20, sim::cache::Replacement::drrip); }
+BENCHMARK(BM_Drrip_16way_4MiB)->Unit(benchmark::kMillisecond);
 
 void BM_Belady_16way_4MiB(benchmark::State& state) {
   const auto& trace = flash2_trace();
