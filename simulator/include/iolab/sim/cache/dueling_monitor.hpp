@@ -18,6 +18,8 @@
 //  * bimodal(set): whether a line missed in `set` is inserted as BRRIP: the leader sets' own policy, else
 //    selector > 0 (the SRRIP side missed more lately); ties keep SRRIP. Fully associative: `set` is ignored.
 //  * A set-associative configuration with fewer than kMinSets sets is rejected (InputError).
+//  * The shadows see accesses only: the cache's invalidations (LruCache::invalidate, e.g. a partitioned L2
+//    dropping a copy) and dirty-limit cleanings do not reach them.
 #include <cstdint>
 #include <memory>
 #include <vector>
