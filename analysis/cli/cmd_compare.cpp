@@ -2,6 +2,7 @@
 // hardware-counter measurements committed under analysis/measurements/.
 // Exit status: 0 when every accuracy target is met, 3 when some are missed
 // (the table says where), 2 on bad input.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,7 +26,7 @@ namespace {
 struct CompareOptions {
   std::string measured = std::string(IOLAB_SOURCE_DIR) + "/analysis/measurements";
   std::string kernel, plot, csv;
-  bool json = false;
+  bool json = false, misses = false;
   unsigned threads = 0;
   ModelVariantFlags l2;
 };
@@ -105,6 +106,22 @@ int run(const CompareOptions& o) {
     std::cout << "\nsram_* = bytes between the SMs and the L2 (measured: l1tex__m_xbar2l1tex_read_bytes and\n"
                  "l1tex__m_l1tex2xbar_write_bytes); dram_* = bytes between the L2 and HBM; runtime in ms.\n";
     std::cout << (missed ? "accuracy targets: MISSED where 'missed' > 0\n" : "accuracy targets: all met\n");
+    if (o.misses) {
+      const auto list = analysis::missed_targets(compared);
+      std::cout << "\nconfigurations outside their target (" << list.size() << "):\n";
+      if (!list.empty()) {
+        Table m({"gpu", "metric", "configuration", "predicted", "measured", "error", "target"});
+        for (const auto& x : list) {
+          const auto& r = compared[x.run].measured;
+          const bool ms = x.metric == "runtime";
+          auto bytes = [](double v) { return grouped(static_cast<std::uint64_t>(std::llround(v))); };
+          m.add({r.gpu, x.metric, analysis::run_label(r), ms ? fixed(x.predicted, 4) : bytes(x.predicted),
+                 ms ? fixed(x.measured, 4) : bytes(x.measured), (x.error >= 0 ? "+" : "") + pct(x.error),
+                 "+-" + pct(x.target)});
+        }
+        m.print(std::cout);
+      }
+    }
   }
   return missed ? 3 : 0;
 }
@@ -118,7 +135,8 @@ void register_compare(CLI::App& app) {
   cmd->add_option("--measured", o->measured, "A measured_traffic.csv, or a folder searched for them")
       ->capture_default_str();
   cmd->add_option("--kernel", o->kernel, "Only this kernel (standard, flash1, flash2, flash2_hopper)");
-  cmd->add_flag("--json", o->json, "Print the statistics as JSON");
+  auto* json = cmd->add_flag("--json", o->json, "Print the statistics as JSON");
+  cmd->add_flag("--misses", o->misses, "After the table, list every configuration outside its target")->excludes(json);
   cmd->add_option("--plot", o->plot, "Write a log-log scatter plot (.png or .svg)");
   cmd->add_option("--csv", o->csv, "Write predicted and measured values per run");
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)");

@@ -102,6 +102,28 @@ std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsig
   return out;
 }
 
+double relative_error(double predicted, double measured) {
+  return measured > 0 ? std::abs(predicted - measured) / measured : (predicted > 0 ? 1.0 : 0.0);
+}
+
+std::string run_label(const MeasuredRun& m) {
+  return m.kernel + " d=" + std::to_string(m.d) + " N=" + std::to_string(m.N) + " B=" + std::to_string(m.batch) +
+         " H=" + std::to_string(m.heads) + (m.causal ? " causal" : "");
+}
+
+std::vector<MissedTarget> missed_targets(const std::vector<ComparedRun>& runs) {
+  std::vector<MissedTarget> out;
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    for (const auto& metric : compared_metrics()) {
+      const double target = target_for(metric, runs[i].measured.kernel);
+      if (target <= 0) continue;
+      const double p = metric_value(runs[i], metric, true), m = metric_value(runs[i], metric, false);
+      if (relative_error(p, m) > target)
+        out.push_back({i, metric, p, m, m > 0 ? (p - m) / m : (p > 0 ? 1.0 : 0.0), target});
+    }
+  return out;
+}
+
 std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs) {
   std::vector<MetricStats> out;
   std::vector<std::string> kernels;
@@ -118,7 +140,7 @@ std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs) {
       for (const auto& r : runs) {
         if (r.measured.kernel != kernel) continue;
         const double p = metric_value(r, metric, true), m = metric_value(r, metric, false);
-        const double rel = m > 0 ? std::abs(p - m) / m : (p > 0 ? 1.0 : 0.0);
+        const double rel = relative_error(p, m);
         ++s.n;
         sum_abs += std::abs(p - m);
         sum_meas += m;
@@ -126,9 +148,7 @@ std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs) {
         if (rel > s.max_error || s.worst.empty()) {
           if (rel >= s.max_error) {
             s.max_error = rel;
-            s.worst = r.measured.kernel + " d=" + std::to_string(r.measured.d) + " N=" + std::to_string(r.measured.N) +
-                      " B=" + std::to_string(r.measured.batch) + " H=" + std::to_string(r.measured.heads) +
-                      (r.measured.causal ? " causal" : "");
+            s.worst = run_label(r.measured);
           }
         }
         if (s.target > 0 && rel > s.target) ++s.misses;

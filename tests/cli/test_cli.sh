@@ -242,6 +242,20 @@ PYEOF
 "$IOLAB" compare --measured "$TMP/meas.csv" --plot "$TMP/cmp.png" --csv "$TMP/cmp.csv" >/dev/null; rc=$?
 [[ ($rc -eq 0 || $rc -eq 3) && -s "$TMP/cmp.png" && $(wc -l <"$TMP/cmp.csv") -eq 9 ]] && ok || bad "compare plot/csv"
 sed 's/,fp16,/,int8,/' "$TMP/meas.csv" >"$TMP/bad_meas.csv"
+# --misses lists every configuration outside its target: as many as the table's 'missed' column counts
+# (an L2 of 0.001 of the physical one makes DRAM predictions miss).
+"$IOLAB" compare --measured "$TMP/meas.csv" --l2-capacity 0.001 --misses >"$TMP/cmp_miss.txt"; rc=$?
+"$IOLAB" compare --measured "$TMP/meas.csv" --l2-capacity 0.001 --json >"$TMP/cmp_miss.json"
+$PY - "$TMP/cmp_miss.txt" "$TMP/cmp_miss.json" <<'PYEOF' && [[ $rc -eq 3 ]] && ok || bad "compare --misses"
+import json, re, sys
+txt = open(sys.argv[1]).read()
+n = int(re.search(r"configurations outside their target \((\d+)\):", txt).group(1))
+stats = json.load(open(sys.argv[2]))
+assert n > 0 and n == sum(s["misses"] for s in stats if s["target"] > 0), n
+rows = [l for l in txt.split("configurations outside their target")[1].splitlines() if l.startswith("NVIDIA")]
+assert len(rows) == n and all("dram_bytes" in r or "sram_bytes" in r or "runtime" in r for r in rows), rows
+PYEOF
+expect_error "compare --misses with --json" compare --measured "$TMP/meas.csv" --misses --json
 expect_error "compare bad dtype" compare --measured "$TMP/bad_meas.csv"
 expect_error "compare missing file" compare --measured "$TMP/nope.csv"
 # Model variants (L2, CTA pacing): named in the report; the default model's predictions when none is given; bad

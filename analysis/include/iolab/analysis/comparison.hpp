@@ -20,6 +20,15 @@ struct ComparedRun {
   sim::gpu::KernelPrediction predicted;
 };
 
+/// A configuration outside its accuracy target for one metric (missed_targets).
+struct MissedTarget {
+  std::size_t run = 0;  ///< index into the compared runs
+  std::string metric;
+  double predicted = 0, measured = 0;
+  double error = 0;   ///< (predicted - measured) / measured, signed
+  double target = 0;  ///< allowed |error|
+};
+
 struct MetricStats {
   std::string metric, kernel;
   std::size_t n = 0;
@@ -61,5 +70,12 @@ sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu
 std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads = 0,
                                      const ModelVariant& variant = {});
 std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs);
+/// |predicted - measured| / measured (1 when only the measurement is 0 and the prediction is not, 0 when both are).
+double relative_error(double predicted, double measured);
+/// "flash2 d=128 N=32768 B=1 H=2" (" causal" appended when causal): how reports name a configuration.
+std::string run_label(const MeasuredRun& m);
+/// Every (run, metric with a target) whose relative error exceeds the target (the misses compare() counts),
+/// in run order, then metric order (compared_metrics()).
+std::vector<MissedTarget> missed_targets(const std::vector<ComparedRun>& runs);
 
 }  // namespace iolab::analysis
