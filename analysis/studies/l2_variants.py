@@ -38,6 +38,9 @@ VARIANTS = [
     ("the same, LRU, SM halves",
      ["--l2-partitions", "2", "--l2-copies", "always", "--l2-sides", "halves", "--l2-ways", "16", "--l2-capacity", "1.0",
       "--l2-replacement", "lru", *DIRTY]),
+    ("2 partitions of 0.425 L2 (the probe's best fit), copies always, 16-way, SRRIP, the probe's dirty limit",
+     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-capacity", "0.85",
+      "--l2-replacement", "srrip", *DIRTY]),
     ("2 partitions of 0.425 L2, copies always, 16-way, SRRIP, dirty limit 0.45 (oldest cleaned)",
      ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-capacity", "0.85", "--l2-dirty-limit", "0.45"]),
 ]
