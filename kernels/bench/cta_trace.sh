@@ -26,7 +26,7 @@ tail -1 "$OUT/sanitize.txt"
 for c in $CONFIGS; do
   IFS=: read -r d n h causal b <<<"$c"
   b=${b:-1}
-  f="$OUT/trace_$([[ $KERNEL == flash2 ]] || echo "${KERNEL}_")d${d}_N${n}$( ((b == 1)) || echo "_B$b")_H${h}_c${causal}.csv"
+  f=$(trace_file "$KERNEL" "$d" "$n" "$h" "$causal" "$b")
   if "$BIN" --kernel "$KERNEL" --d "$d" --N "$n" --heads "$h" --batch "$b" --causal "$causal" --trace "$f"; then
     python3 - "$f" <<'PY'
 import csv, sys

@@ -25,7 +25,6 @@ BIN="$BUILD/kernels/attention_measure"
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 echo "== head_sweep.sh ($KERNEL) on $GPU, $(date -u +%Y-%m-%d); d = $D, N = $N, heads: $HEADS"
 M="gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,l1tex__m_xbar2l1tex_read_bytes.sum"
-PREFIX=$([[ $KERNEL == flash2 ]] || echo "${KERNEL}_")
 CSV="$OUT/head_sweep$([[ $KERNEL == flash2 ]] || echo "_$KERNEL").csv"
 [[ -s "$CSV" ]] || echo "gpu,d,N,heads,traced,dram_read_bytes,dram_write_bytes,sm_l2_read_bytes,duration_ns" >"$CSV"
 TMPD=$(mktemp -d)
@@ -33,7 +32,7 @@ fails=0
 profile() {  # heads traced(0/1): one ncu row appended to $CSV
   local h=$1 traced=$2 args=(--kernel "$KERNEL" --d "$D" --N "$N" --heads "$1") skip=() vals
   if ((traced)); then
-    args+=(--trace "$OUT/trace_${PREFIX}d${D}_N${N}_H${h}_c0.csv")
+    args+=(--trace "$(trace_file "$KERNEL" "$D" "$N" "$h" 0)")
     skip=(--kernel-name "regex:${KERNEL}_fwd" --launch-skip 1 --launch-count 1)  # the warm-up launch first
   fi
   if ! ncu --csv --page raw --print-units base --cache-control all --clock-control none --metrics "$M" "${skip[@]}" \
