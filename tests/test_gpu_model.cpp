@@ -637,39 +637,37 @@ TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing
 TEST_CASE("the committed thread-block timelines give the GPU model's CTA issue rates by age", "[gpu]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(IOLAB_SOURCE_DIR) / "analysis/measurements/cta_trace_2026-11-22";
-  int files = 0;
-  for (const char* gpu : {"h100", "h200"}) {
-    const auto& spec = gpu_spec(gpu);
-    for (const auto& e : fs::directory_iterator(dir / gpu)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("trace_d", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;  // flash2, non-causal
-      CAPTURE(gpu, name);
-      const auto ratios = analysis::first_wave_ratios(analysis::load_cta_trace(e.path()));
-      // flash2's launch bounds: 2 blocks per SM at d = 128, 4 at d = 64 (kernels/src/flash2.cu).
-      REQUIRE(ratios.size() + 1 == (name.find("_d128_") != std::string::npos ? 2u : 4u));
-      const auto rates = analysis::fit_age_rates(ratios);
-      const auto& model = spec.cta_age_rates("flash2_fwd", static_cast<std::uint32_t>(rates.size()));
-      REQUIRE(model.size() == rates.size());
-      for (std::size_t r = 0; r < model.size(); ++r) CHECK(rates[r] == Approx(model[r]).margin(0.005));
-      ++files;
+  // Per kernel: the file name prefix, the launch whose rates the GPU's table holds, the CTAs per SM by d (the
+  // launch bounds: flash2 2 at d = 128 and 4 at d = 64, kernels/src/flash2.cu; flash2_hopper 2 at d = 64,
+  // kernels/include/iolab/kernels/tiling.hpp, and one at d = 128: nothing to fit), the tolerance on every fitted
+  // rate, and how many non-causal files of both GPUs there are.
+  struct Kernel {
+    const char* prefix;
+    const char* launch;
+    std::size_t k_d64, k_d128;
+    double margin;
+    int files;
+  };
+  for (const Kernel& kern : {Kernel{"trace_d", "flash2_fwd", 4, 2, 0.005, 16},
+                             Kernel{"trace_flash2_hopper_d64_", "flash2_hopper_fwd", 2, 1, 0.008, 8}}) {  // 0.599-0.612
+    int files = 0;
+    for (const char* gpu : {"h100", "h200"}) {
+      const auto& spec = gpu_spec(gpu);
+      for (const auto& e : fs::directory_iterator(dir / gpu)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(kern.prefix, 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;  // non-causal
+        CAPTURE(gpu, name);
+        const auto ratios = analysis::first_wave_ratios(analysis::load_cta_trace(e.path()));
+        REQUIRE(ratios.size() + 1 == (name.find("_d128_") != std::string::npos ? kern.k_d128 : kern.k_d64));
+        const auto rates = analysis::fit_age_rates(ratios);
+        const auto& model = spec.cta_age_rates(kern.launch, static_cast<std::uint32_t>(rates.size()));
+        REQUIRE(model.size() == rates.size());
+        for (std::size_t r = 0; r < model.size(); ++r) CHECK(rates[r] == Approx(model[r]).margin(kern.margin));
+        ++files;
+      }
     }
+    CHECK(files == kern.files);
   }
-  CHECK(files == 16);
-  // flash2_hopper: two CTAs per SM at d = 64 (one at d = 128, nothing to fit).
-  int hopper = 0;
-  for (const char* gpu : {"h100", "h200"}) {
-    for (const auto& e : fs::directory_iterator(dir / gpu)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("trace_flash2_hopper_d64_", 0) != 0 || name.find("_c0.csv") == std::string::npos) continue;
-      CAPTURE(gpu, name);
-      const auto rates = analysis::fit_age_rates(analysis::first_wave_ratios(analysis::load_cta_trace(e.path())));
-      const auto& model = gpu_spec(gpu).cta_age_rates("flash2_hopper_fwd", 2);
-      REQUIRE(rates.size() == 2);
-      CHECK(rates[1] == Approx(model[1]).margin(0.008));  // 0.599-0.612 over the 8 files
-      ++hopper;
-    }
-  }
-  CHECK(hopper == 8);
   // flash1 (H100, d = 64, two CTAs per SM): where every split has the same work the slower CTA of a first-wave
   // pair takes under 1 % longer, so flash1 has no rates in the GPU's table (equal rates, lockstep order).
   for (const char* name : {"trace_flash1_d64_N4096_B4_H16_c0.csv", "trace_flash1_d64_N2048_B8_H16_c0.csv"}) {
