@@ -111,10 +111,10 @@ int run(const CompareOptions& o) {
       std::cout << "\nconfigurations outside their target (" << list.size() << "):\n";
       if (!list.empty()) {
         Table m({"gpu", "metric", "configuration", "predicted", "measured", "error", "target"});
+        auto bytes = [](double v) { return grouped(static_cast<std::uint64_t>(std::llround(v))); };
         for (const auto& x : list) {
           const auto& r = compared[x.run].measured;
           const bool ms = x.metric == "runtime";
-          auto bytes = [](double v) { return grouped(static_cast<std::uint64_t>(std::llround(v))); };
           m.add({r.gpu, x.metric, analysis::run_label(r), ms ? fixed(x.predicted, 4) : bytes(x.predicted),
                  ms ? fixed(x.measured, 4) : bytes(x.measured), (x.error >= 0 ? "+" : "") + pct(x.error),
                  "+-" + pct(x.target)});
