@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""The L2 partition capacity the capacity probe alone selects, and what it gives on the attention kernels.
+
+For two L2 partitions with a near copy of every line (--l2-partitions 2 --l2-copies always), 16-way hashed
+sets and the probe's dirty limit (0.424 of the L2, random line cleaned), prints per total capacity c (a
+fraction of the physical L2) and replacement policy the probe error of l2_variants.py (mean over the
+committed probe's private, rotate and write launches, in W) for each GPU; with --compare also the DRAM targets
+the attention kernels miss at each c (iolab compare, about 2 minutes per capacity on two cores).
+Figures quoted in analysis/measurements/h200_2026-11-21/COMPARISON.md ("A partition capacity fitted to the
+probe") come from `partition_capacity.py build/analysis/cli/iolab --compare`.
+
+usage: partition_capacity.py IOLAB [--capacities 0.80,0.85,0.90,0.95,1.0] [--policies srrip,lru] [--compare]
+"""
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from l2_variants import probe_error, target  # noqa: E402
+
+BASE = ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-dirty-limit", "0.424",
+        "--l2-dirty-clean", "random"]
+
+
+def dram_misses(path):
+    missed = 0
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            p, m = float(r["predicted_dram_bytes"]), float(r["measured_dram_bytes"])
+            missed += abs(p - m) / m > target("dram_bytes", r["kernel"])
+    return missed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("iolab")
+    ap.add_argument("--capacities", default="0.80,0.85,0.90,0.95,1.0")
+    ap.add_argument("--policies", default="srrip,lru")
+    ap.add_argument("--compare", action="store_true")
+    a = ap.parse_args()
+    print("| policy | capacity | probe error H100 (W) | probe error H200 (W) |" + (" DRAM missed (of 232) |" if a.compare else ""))
+    print("|---|---|---|---|" + ("---|" if a.compare else ""))
+    with tempfile.TemporaryDirectory() as d:
+        for policy in a.policies.split(","):
+            for cap in a.capacities.split(","):
+                flags = BASE + ["--l2-capacity", cap, "--l2-replacement", policy]
+                probe = os.path.join(d, "probe.csv")
+                r = subprocess.run([a.iolab, "probe", "--csv", probe] + flags, capture_output=True, text=True)
+                if r.returncode != 0:
+                    sys.exit(f"partition_capacity: iolab probe {' '.join(flags)}: {r.stderr.strip()}")
+                err = {g[:12]: v for g, v in probe_error(probe).items()}
+                row = f"| {policy} | {cap} | {err.get('NVIDIA H100 ', float('nan')):.3f} | {err.get('NVIDIA H200', float('nan')):.3f} |"
+                if a.compare:
+                    cmp_csv = os.path.join(d, "cmp.csv")
+                    rc = subprocess.run([a.iolab, "compare", "--csv", cmp_csv] + flags, capture_output=True).returncode
+                    if rc not in (0, 3):
+                        sys.exit(f"partition_capacity: iolab compare {' '.join(flags)} exited {rc}")
+                    row += f" {dram_misses(cmp_csv)} |"
+                print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
