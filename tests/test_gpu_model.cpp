@@ -366,6 +366,31 @@ TEST_CASE("two L2 partitions: reads served by the home partition, near copies wi
     CHECK(l2.peer_read_bytes() == 128);
     CHECK_THROWS_AS(l2.access({5000, 1u, 0, false}, 0), sim::InputError);
   }
+  {
+    // A copy fraction: only a hashed subset of about that share of the blocks gets near copies; the
+    // others are served by their home partition every time, with no copy and no extra DRAM bytes.
+    L2Model l2(cfg, t, 2, L2Model::Copies::always, 4096, 0.25);
+    std::uint64_t copyable = 0, far = 0;
+    for (std::uint64_t b = 0; b < 4096; ++b) copyable += l2.copyable(b);
+    CHECK(copyable > 900);  // about 1024
+    CHECK(copyable < 1150);
+    std::uint64_t yes = 0, no = 0;  // far blocks of side 0 (home 1) with and without copies
+    while (L2Model::home_of(yes) != 1 || !l2.copyable(yes)) ++yes;
+    while (L2Model::home_of(no) != 1 || l2.copyable(no)) ++no;
+    l2.access({yes, 0b1111, 0, false}, 0);
+    l2.access({no, 0b1111, 0, false}, 0);
+    CHECK(l2.partition(0).contains(yes, 0b1111));
+    CHECK(!l2.partition(0).contains(no, 0b1111));
+    l2.access({no, 0b1111, 0, false}, 0);  // home hit again
+    CHECK(l2.hbm_read_bytes() == 256);
+    CHECK(l2.peer_read_bytes() == 128);
+    for (std::uint64_t b = 0; b < 4096; ++b) far += L2Model::home_of(b) == 1 && l2.copyable(b);
+    CHECK(far > 400);  // the copyable subset does not follow the home partition
+    CHECK(far < 624);
+    CHECK(L2Model(cfg, t, 2, L2Model::Copies::always, 4096, 1.0).copyable(4095));
+    CHECK(!L2Model(cfg, t, 2, L2Model::Copies::always, 4096, 0.0).copyable(0));
+    CHECK_THROWS_AS(L2Model(cfg, t, 2, L2Model::Copies::always, 4096, 1.5), sim::InputError);
+  }
   CHECK_THROWS_AS(L2Model(cfg, t, 3, L2Model::Copies::shared, 1), sim::InputError);
 }
 

@@ -20,6 +20,9 @@ void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f) {
       ->check(CLI::IsMember({1, 2}));
   cmd->add_option("--l2-copies", f.copies, "L2 model variant, 2 partitions: near copies of shared blocks, or always")
       ->check(CLI::IsMember({"shared", "always"}));
+  cmd->add_option("--l2-copy-fraction", v.copy_fraction,
+                  "L2 model variant, 2 partitions: the share of blocks (a fixed hashed subset) that get near copies")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--l2-sides", f.sides, "L2 model variant, 2 partitions: SM halves or SM parity")
       ->check(CLI::IsMember({"halves", "parity"}));
   cmd->add_option("--l2-replacement", f.replacement,
@@ -39,8 +42,8 @@ void finish_model_variant(ModelVariantFlags& f) {
   if (!f.pacing.empty())
     v.pacing = f.pacing == "age" ? sim::gpu::ModelOptions::CtaPacing::age : sim::gpu::ModelOptions::CtaPacing::lockstep;
   if (f.clean != "oldest" && !v.dirty_fraction) throw sim::InputError("--l2-dirty-clean needs --l2-dirty-limit");
-  if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves"))
-    throw sim::InputError("--l2-copies and --l2-sides need --l2-partitions 2");
+  if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves" || v.copy_fraction))
+    throw sim::InputError("--l2-copies, --l2-copy-fraction and --l2-sides need --l2-partitions 2");
 }
 
 }  // namespace iolab::cli

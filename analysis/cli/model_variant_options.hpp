@@ -17,7 +17,7 @@ struct ModelVariantFlags {
 
 void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f);
 /// Fills f.variant from the string options; InputError for options that need others
-/// (--l2-copies / --l2-sides without --l2-partitions 2, --l2-dirty-clean without --l2-dirty-limit).
+/// (--l2-copies / --l2-copy-fraction / --l2-sides without --l2-partitions 2, --l2-dirty-clean without --l2-dirty-limit).
 void finish_model_variant(ModelVariantFlags& f);
 
 }  // namespace iolab::cli

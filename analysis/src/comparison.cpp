@@ -39,7 +39,7 @@ double target_for(const std::string& metric, const std::string& kernel) {
 }
 
 bool ModelVariant::l2_is_default() const {
-  return !capacity_fraction && !dirty_fraction && !replacement && ways == 0 && partitions == 1 &&
+  return !capacity_fraction && !dirty_fraction && !replacement && ways == 0 && partitions == 1 && !copy_fraction &&
          dirty_clean == sim::cache::DirtyClean::oldest;
 }
 
@@ -60,6 +60,7 @@ std::string ModelVariant::describe() const {
                                         (sides == sim::gpu::ModelOptions::L2Sides::halves ? "SM halves" : "SM parity") +
                                         ", near copies " +
                                         (copies == sim::gpu::ModelOptions::L2Copies::always ? "always" : "of shared blocks") +
+                                        (copy_fraction ? " for " + frac(*copy_fraction) + " of the blocks" : std::string()) +
                                         ")"
                                   : std::string("1 partition");
   d = "L2 of " + d;
@@ -83,6 +84,7 @@ sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu
   o.l2_dirty_clean = variant.dirty_clean;
   o.l2_partitions = variant.partitions;
   o.l2_copies = variant.copies;
+  o.l2_copy_fraction = variant.copy_fraction.value_or(1.0);
   o.l2_sides = variant.sides;
   if (variant.pacing) o.cta_pacing = *variant.pacing;
   const auto physical = static_cast<double>(spec.l2_bytes);

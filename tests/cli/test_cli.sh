@@ -293,6 +293,7 @@ grep -q "model: the GPU model as it is" "$TMP/probe.txt" && grep -q "write" "$TM
 [[ $(wc -l <"$TMP/probe_out.csv") -eq 4 ]] && ok || bad "probe csv rows"
 "$IOLAB" probe --measured "$TMP/probe.csv" --l2-dirty-limit 0.424 --l2-dirty-clean random >"$TMP/probe_v.txt" &&
   grep -q "dirty limit 0.42 x L2 (random line cleaned)" "$TMP/probe_v.txt" && ok || bad "probe variant report"
+expect_error "probe --copy-fraction without partitions" probe --measured "$TMP/probe.csv" --l2-copy-fraction 0.5
 sed 's/,write,/,scan,/' "$TMP/probe.csv" >"$TMP/bad_probe.csv"
 expect_error "probe bad mode" probe --measured "$TMP/bad_probe.csv"
 expect_error "probe missing file" probe --measured "$TMP/nope.csv"

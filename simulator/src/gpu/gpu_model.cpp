@@ -117,7 +117,8 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
   const auto copies = opts.l2_copies == ModelOptions::L2Copies::always ? L2Model::Copies::always : L2Model::Copies::shared;
   const bool parity = opts.l2_sides == ModelOptions::L2Sides::parity;
   const u64 blocks = next / opts.block_bytes;
-  auto make_l2 = [&] { return std::make_unique<L2Model>(cfg, ranges, opts.l2_partitions, copies, blocks); };
+  auto make_l2 = [&] { return std::make_unique<L2Model>(cfg, ranges, opts.l2_partitions, copies, blocks,
+                                                    opts.l2_copy_fraction); };
   std::unique_ptr<L2Model> l2_ptr = make_l2();
   const auto sms_total = static_cast<std::size_t>(spec.sms);
   auto side_of = [&](std::size_t sm) -> unsigned { return parity ? sm % 2 : (sm < sms_total / 2 ? 0 : 1); };

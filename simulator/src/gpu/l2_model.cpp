@@ -1,14 +1,18 @@
 #include "iolab/sim/gpu/l2_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "iolab/sim/errors.hpp"
 
 namespace iolab::sim::gpu {
 
 L2Model::L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorRange>& tensors,
-                 std::uint32_t partitions, Copies copies, std::uint64_t blocks)
+                 std::uint32_t partitions, Copies copies, std::uint64_t blocks, double copy_fraction)
     : copies_(copies) {
+  if (!(copy_fraction >= 0.0 && copy_fraction <= 1.0))
+    throw InputError("L2 model: copy fraction " + std::to_string(copy_fraction) + " is not in [0, 1]");
+  copy_threshold_ = static_cast<std::uint64_t>(std::llround(copy_fraction * 4294967296.0));
   if (partitions == 1) {
     parts_.push_back(std::make_unique<cache::LruCache>(cfg, tensors));
     return;
@@ -21,6 +25,13 @@ L2Model::L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorR
   parts_.push_back(std::make_unique<cache::LruCache>(half, tensors));
   parts_.push_back(std::make_unique<cache::LruCache>(half, tensors));
   if (copies_ == Copies::shared) touched_.assign(blocks, 0);
+}
+
+bool L2Model::copyable(std::uint64_t block) const {
+  // The top 32 bits of a second multiplicative hash (home_of uses the top bit of another), so that the copyable
+  // subset is independent of the home partition.
+  const std::uint64_t h = (block + 1) * 0x9E3779B97F4A7C15ull;
+  return (h >> 32) < copy_threshold_;
 }
 
 void L2Model::access(const cache::LineAccess& a, unsigned side) {
@@ -45,7 +56,7 @@ void L2Model::access(const cache::LineAccess& a, unsigned side) {
     return;
   }
   parts_[home]->access(a);  // a hit, or a fill from HBM
-  if (copies_ == Copies::always || touched_[a.line] == 3u) {
+  if ((copies_ == Copies::always || touched_[a.line] == 3u) && copyable(a.line)) {
     cache::LineAccess copy = a;
     copy.from_peer = true;
     near.access(copy);

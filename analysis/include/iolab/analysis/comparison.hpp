@@ -54,6 +54,7 @@ struct ModelVariant {
   sim::cache::DirtyClean dirty_clean = sim::cache::DirtyClean::oldest;
   std::uint32_t ways = 0, partitions = 1;
   sim::gpu::ModelOptions::L2Copies copies = sim::gpu::ModelOptions::L2Copies::shared;
+  std::optional<double> copy_fraction;  ///< ModelOptions::l2_copy_fraction; unset: 1 (every block may be copied)
   sim::gpu::ModelOptions::L2Sides sides = sim::gpu::ModelOptions::L2Sides::halves;
   std::optional<sim::gpu::ModelOptions::CtaPacing> pacing;  ///< how CTAs interleave (gpu_model.hpp); unset: the model's
   bool is_default() const;

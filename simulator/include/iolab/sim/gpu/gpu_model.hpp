@@ -81,8 +81,10 @@ struct ModelOptions {
   ///    SMs (l2_sides). Every block has a home partition (a hash of its index). A read looks in its side's
   ///    partition; on a miss there whose home is the other partition, the home serves it (filled from DRAM if
   ///    it misses too) and the near partition gets a clean copy, no DRAM bytes: always (L2Copies::always), or
-  ///    only once SMs of both sides have touched the block (L2Copies::shared). A write goes to the home
-  ///    partition and drops the other partition's copy. DRAM bytes are the partitions' fills and write-backs.
+  ///    only once SMs of both sides have touched the block (L2Copies::shared); with l2_copy_fraction f < 1,
+  ///    only blocks of a fixed hashed subset of about f of them get copies (L2Model::copyable). A write goes to
+  ///    the home partition and drops the other partition's copy. DRAM bytes are the partitions' fills and
+  ///    write-backs.
   std::optional<std::uint64_t> l2_capacity_bytes;
   std::optional<std::uint64_t> l2_dirty_limit_bytes;
   cache::DirtyClean l2_dirty_clean = cache::DirtyClean::oldest;  ///< with a dirty limit: which line is cleaned
@@ -90,6 +92,7 @@ struct ModelOptions {
   std::uint32_t l2_partitions = 1;  ///< 1 or 2
   enum class L2Copies { shared, always };
   L2Copies l2_copies = L2Copies::shared;
+  double l2_copy_fraction = 1.0;  ///< in [0, 1]
   enum class L2Sides { halves, parity };  ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
   L2Sides l2_sides = L2Sides::halves;
   /// How the resident CTAs' transfers interleave.

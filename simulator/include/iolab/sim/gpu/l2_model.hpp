@@ -10,7 +10,8 @@
 //    - A read looks in its side's (near) partition. It is served there when the near partition holds the
 //      sectors or is the home (a miss there fetches from HBM). Otherwise the home serves it (a hit, or a
 //      fill from HBM) and the near partition gets a clean copy (LineAccess::from_peer: no HBM bytes):
-//      always (Copies::always), or only once both sides have touched the block (Copies::shared).
+//      always (Copies::always), or only once both sides have touched the block (Copies::shared); and, with a
+//      copy fraction f < 1, only for the blocks in a fixed hashed subset of about f of them (copyable(block)).
 //    - A write goes to the home partition (write-allocate, dirty there) and drops the other partition's
 //      copy. Dirty data therefore lives only in home partitions.
 //  * hbm_read_bytes / hbm_write_bytes: bytes filled from and written back to HBM, all partitions summed.
@@ -26,11 +27,14 @@ class L2Model {
  public:
   enum class Copies { shared, always };
   /// partitions: 1 or 2; blocks: number of distinct line indices the accesses may use (Copies::shared
-  /// keeps a byte per block).
+  /// keeps a byte per block); copy_fraction in [0, 1]: the share of blocks that may get near copies
+  /// (InputError outside).
   L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorRange>& tensors, std::uint32_t partitions,
-          Copies copies, std::uint64_t blocks);
+          Copies copies, std::uint64_t blocks, double copy_fraction = 1.0);
   void access(const cache::LineAccess& a, unsigned side);
   static unsigned home_of(std::uint64_t block) { return static_cast<unsigned>((block * 0xD6E8FEB86659FD93ull) >> 63); }
+  /// Whether a block may get near copies: its hash (independent of home_of's bit) below the copy fraction.
+  bool copyable(std::uint64_t block) const;
   std::uint64_t hbm_read_bytes() const;
   std::uint64_t hbm_write_bytes() const;
   /// Bytes copied between partitions (near copies), all partitions summed.
@@ -39,6 +43,7 @@ class L2Model {
 
  private:
   Copies copies_;
+  std::uint64_t copy_threshold_;  ///< copyable(b): 32-bit hash of b < copy_threshold_ (2^32: every block)
   std::vector<std::unique_ptr<cache::LruCache>> parts_;
   std::vector<std::uint8_t> touched_;  ///< Copies::shared: per block, bit s set once side s touched it
 };
