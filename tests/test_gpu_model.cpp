@@ -500,6 +500,27 @@ TEST_CASE("probe measurement files are validated row by row", "[gpu]") {
   CHECK(runs[0].uses() == 264);
   const auto cmp = analysis::predict_probe(runs, 1);
   CHECK(cmp[0].predicted_read_bytes == 1056000);
+  // The error of a launch in W: read bytes off by 2 x W over 264 uses, write bytes off by W / 4.
+  analysis::ProbeComparison c{runs[0], 1056000 + 2 * 1056000, 1056000 / 4};
+  CHECK(analysis::probe_error_w(c) == Approx(2.0 / 264 + 0.25));
+  analysis::ProbeRun w = runs[0], p = runs[0];
+  w.mode = "write";  // a whole W written back that the GPU kept
+  p.mode = "private";
+  p.rmw = true;
+  p.passes = 4;
+  const std::vector<analysis::ProbeComparison> three{{w, 1056000, 1056000}, {p, 4 * 1056000, 0}, c};
+  CHECK(analysis::probe_error_w(three[0]) == Approx(1.0));
+  CHECK(analysis::probe_error_w(three[1]) == Approx(0.75));  // 3 W too many over 4 uses
+  const auto modes = analysis::probe_errors_by_mode(three);
+  REQUIRE(modes.size() == 3);
+  CHECK(modes[0].mode == "private rmw");
+  CHECK(modes[1].mode == "shared");
+  CHECK(modes[2].mode == "write");
+  const auto scores = analysis::probe_scores(three);  // shared left out
+  REQUIRE(scores.size() == 1);
+  CHECK(scores[0].gpu == "NVIDIA H200");
+  CHECK(scores[0].launches == 2);
+  CHECK(scores[0].mean_error_w == Approx(0.875));
   CHECK_THROWS_WITH(analysis::load_probe_measurements(write("nocol.csv", "gpu,mode\nH200,private\n")),
                     Catch::Contains("missing column 'driver'"));
   CHECK_THROWS_WITH(analysis::load_probe_measurements(write("mode.csv", header + "H200,1,2026,all,0,1,1056000,2,132,1,0\n")),

@@ -1,6 +1,10 @@
 #include "iolab/analysis/l2_probe.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
 
 #include "iolab/analysis/csv_rows.hpp"
 #include "iolab/analysis/measurements.hpp"
@@ -59,6 +63,42 @@ std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, un
     out[i] = {m, p.dram_read_bytes, p.dram_write_bytes};
   });
   return out;
+}
+
+double probe_error_w(const ProbeComparison& c) {
+  const auto& r = c.measured;
+  const double w = static_cast<double>(r.bytes), uses = std::max<double>(1.0, static_cast<double>(r.uses()));
+  const auto diff = [](std::uint64_t a, std::uint64_t b) { return std::abs(static_cast<double>(a) - static_cast<double>(b)); };
+  return (diff(c.predicted_read_bytes, r.dram_read_bytes) / uses + diff(c.predicted_write_bytes, r.dram_write_bytes)) / w;
+}
+
+namespace {
+
+std::vector<ProbeErrorGroup> mean_by(const std::vector<ProbeComparison>& cmp,
+                                     const std::function<std::optional<std::string>(const ProbeRun&)>& group_of) {
+  std::map<std::pair<std::string, std::string>, std::pair<double, std::size_t>> acc;
+  for (const auto& c : cmp) {
+    const auto g = group_of(c.measured);
+    if (!g) continue;
+    auto& a = acc[{c.measured.gpu, *g}];
+    a.first += probe_error_w(c);
+    a.second += 1;
+  }
+  std::vector<ProbeErrorGroup> out;
+  for (const auto& [k, a] : acc) out.push_back({k.first, k.second, a.second, a.first / static_cast<double>(a.second)});
+  return out;
+}
+
+}  // namespace
+
+std::vector<ProbeErrorGroup> probe_errors_by_mode(const std::vector<ProbeComparison>& cmp) {
+  return mean_by(cmp, [](const ProbeRun& r) { return std::optional<std::string>(r.mode + (r.rmw ? " rmw" : "")); });
+}
+
+std::vector<ProbeErrorGroup> probe_scores(const std::vector<ProbeComparison>& cmp) {
+  return mean_by(cmp, [](const ProbeRun& r) {
+    return r.mode == "shared" ? std::nullopt : std::optional<std::string>("scored");
+  });
 }
 
 }  // namespace iolab::analysis

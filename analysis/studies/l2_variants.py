@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare L2 model variants against the committed measurements.
 
-Runs `iolab compare --csv` and `iolab probe --csv` once per variant (the GPU model's own L2 first; every
+Runs `iolab compare --csv` and `iolab probe --json` once per variant (the GPU model's own L2 first; every
 variant but the second paces CTAs by age, the model's default) and
 prints a Markdown table: per GPU, the attention configurations whose DRAM bytes (read + written) miss the
 issue-4 target (10 % flash, 15 % standard) per kernel with the kernel's DRAM MAPE in brackets, the DRAM
@@ -13,6 +13,7 @@ usage: l2_variants.py IOLAB [--out FILE] [--threads N]
 """
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -71,19 +72,16 @@ def summarise(path):
     return out
 
 
-def probe_error(path):
-    """{gpu: mean over private, rotate and write launches of (|read error| / uses + |write error|) / W}"""
-    acc = {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            if r["mode"] == "shared":
-                continue  # the GPU's CTAs form convoys there, which a lockstep replay cannot show
-            W, uses = float(r["bytes"]), max(1, int(r["passes"]) if r["mode"] != "write" else 1)
-            e = (abs(float(r["predicted_dram_read_bytes"]) - float(r["measured_dram_read_bytes"])) / uses +
-                 abs(float(r["predicted_dram_write_bytes"]) - float(r["measured_dram_write_bytes"]))) / W
-            s, n = acc.get(r["gpu"], (0.0, 0))
-            acc[r["gpu"]] = (s + e, n + 1)
-    return {g: s / n for g, (s, n) in acc.items()}
+def probe_error(iolab, flags, threads="0", measured=None):
+    """{gpu: the probe score of `iolab probe --json` for the variant `flags`} (analysis::probe_scores: the mean
+    over the private, rotate and write launches of |read error| / uses + |write error|, in W)."""
+    cmd = [iolab, "probe", "--json", "--threads", threads, *flags]
+    if measured:
+        cmd += ["--measured", measured]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"l2_variants: iolab probe {' '.join(flags)}: {r.stderr.strip()}")
+    return {g["gpu"]: g["mean_error_w"] for g in json.loads(r.stdout)["score"]}
 
 
 def main():
@@ -102,11 +100,7 @@ def main():
                                 stdout=subprocess.DEVNULL).returncode
             if rc not in (0, 3):
                 sys.exit(f"l2_variants: iolab compare {' '.join(flags)} exited {rc}")
-            probe_path = os.path.join(tmp, "probe.csv")
-            if subprocess.run([a.iolab, "probe", "--threads", a.threads, "--csv", probe_path, *flags],
-                              stdout=subprocess.DEVNULL).returncode != 0:
-                sys.exit(f"l2_variants: iolab probe {' '.join(flags)} failed")
-            probe = probe_error(probe_path)
+            probe = probe_error(a.iolab, flags, a.threads)
             for gpu, g in sorted(summarise(csv_path).items()):
                 cells = []
                 for k in KERNELS:

@@ -47,11 +47,7 @@ def main():
         for policy in a.policies.split(","):
             for cap in a.capacities.split(","):
                 flags = BASE + ["--l2-capacity", cap, "--l2-replacement", policy]
-                probe = os.path.join(d, "probe.csv")
-                r = subprocess.run([a.iolab, "probe", "--csv", probe] + flags, capture_output=True, text=True)
-                if r.returncode != 0:
-                    sys.exit(f"partition_capacity: iolab probe {' '.join(flags)}: {r.stderr.strip()}")
-                err = {g[:12]: v for g, v in probe_error(probe).items()}
+                err = {g[:12]: v for g, v in probe_error(a.iolab, flags).items()}
                 row = f"| {policy} | {cap} | {err.get('NVIDIA H100 ', float('nan')):.3f} | {err.get('NVIDIA H200', float('nan')):.3f} |"
                 if a.compare:
                     cmp_csv = os.path.join(d, "cmp.csv")

@@ -293,6 +293,19 @@ grep -q "model: the GPU model as it is" "$TMP/probe.txt" && grep -q "write" "$TM
 [[ $(wc -l <"$TMP/probe_out.csv") -eq 4 ]] && ok || bad "probe csv rows"
 "$IOLAB" probe --measured "$TMP/probe.csv" --l2-dirty-limit 0.424 --l2-dirty-clean random >"$TMP/probe_v.txt" &&
   grep -q "dirty limit 0.42 x L2 (random line cleaned)" "$TMP/probe_v.txt" && ok || bad "probe variant report"
+# --json: the per-mode means and the score (shared left out) agree with the CSV it writes
+"$IOLAB" probe --measured "$TMP/probe.csv" --csv "$TMP/probe_out.csv" --json >"$TMP/probe.json" || bad "probe --json failed"
+$PY - "$TMP/probe.json" "$TMP/probe_out.csv" <<'PYEOF' && ok || bad "probe --json scores"
+import csv, json, sys
+j = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+err = [(abs(int(r["predicted_dram_read_bytes"]) - int(r["measured_dram_read_bytes"])) +
+        abs(int(r["predicted_dram_write_bytes"]) - int(r["measured_dram_write_bytes"]))) / int(r["bytes"]) for r in rows]
+assert j["launches"] == 3 and j["model"] == "the GPU model as it is"
+assert [g["mode"] for g in j["by_mode"]] == ["write"], j
+assert len(j["score"]) == 1 and j["score"][0]["launches"] == 3
+assert abs(j["score"][0]["mean_error_w"] - sum(err) / 3) < 1e-12 and sum(err) > 0, (j, err)
+PYEOF
 expect_error "probe --copy-fraction without partitions" probe --measured "$TMP/probe.csv" --l2-copy-fraction 0.5
 sed 's/,write,/,scan,/' "$TMP/probe.csv" >"$TMP/bad_probe.csv"
 expect_error "probe bad mode" probe --measured "$TMP/bad_probe.csv"

@@ -41,4 +41,22 @@ struct ProbeComparison {
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads = 0,
                                            const ModelVariant& variant = {});
 
+/// One launch's error, in units of its buffer W (bytes): |predicted - measured| DRAM bytes read per use of
+/// a line (uses(), at least 1) plus |predicted - measured| DRAM bytes written, both over W. 0: the model
+/// re-reads and writes back exactly what the GPU did; 1: a whole extra (or missing) pass over the buffer.
+double probe_error_w(const ProbeComparison& c);
+
+struct ProbeErrorGroup {
+  std::string gpu, mode;  ///< mode: "private", "private rmw", ..., or "scored" (probe_scores)
+  std::size_t launches = 0;
+  double mean_error_w = 0;
+};
+/// The mean probe_error_w per GPU and mode (" rmw" appended for read-modify-write launches), ordered by GPU
+/// and mode.
+std::vector<ProbeErrorGroup> probe_errors_by_mode(const std::vector<ProbeComparison>& cmp);
+/// Per GPU, the mean probe_error_w over its private, rotate and write launches: the one number L2 model
+/// variants are ranked by (analysis/studies). Shared launches are left out: the GPU's CTAs form convoys
+/// there, which a replay of CTAs in lockstep cannot show. GPUs with only shared launches are left out.
+std::vector<ProbeErrorGroup> probe_scores(const std::vector<ProbeComparison>& cmp);
+
 }  // namespace iolab::analysis
