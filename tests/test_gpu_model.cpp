@@ -214,6 +214,31 @@ TEST_CASE("flash1's runtime: compute plus an L2 round trip of O, l, m per depend
   CHECK(q.time_s < 0.7 * 53.1e-6);  // without the serial steps the model is far too fast
 }
 
+TEST_CASE("the replayed launches have the kernels' grids (forward_grid_x in tiling.hpp)", "[gpu]") {
+  namespace k = iolab::kernels;
+  // The grid's x extent by its definition: Q blocks (ceil(N / B_r)) for flash2 / flash2_hopper, splits for flash1.
+  CHECK(k::forward_grid_x(k::KernelKind::flash2, 4, 1000, 64, 132) == 16);       // 64-row Q blocks
+  CHECK(k::forward_grid_x(k::KernelKind::flash2_hopper, 4, 1000, 128, 132) == 8);  // 128-row Q blocks
+  CHECK(k::forward_grid_x(k::KernelKind::flash1, 16, 4096, 128, 132) == k::flash1_splits(16, 4096, 128, 132));
+  CHECK(k::forward_grid_x(k::KernelKind::standard, 16, 4096, 128, 132) == 0);
+  CHECK(k::forward_grid_x(k::KernelKind::flash2, 16, 4096, 96, 132) == 0);
+  CHECK(k::forward_grid_x(k::KernelKind::flash2, 0, 4096, 64, 132) == 0);
+  for (const char* kernel : {"flash1", "flash2", "flash2_hopper"})
+    for (std::int64_t N : {1, 63, 64, 65, 1000, 4096, 5000})
+      for (std::int64_t d : {64, 128})
+        for (std::int64_t bh : {1, 3, 32}) {
+          INFO(kernel << " N=" << N << " d=" << d << " BH=" << bh);
+          k::KernelKind kind{};
+          REQUIRE(k::kernel_from_name(kernel, kind));
+          const auto gx = k::forward_grid_x(kind, bh, N, static_cast<int>(d), 132);
+          const std::int64_t rows = k::tiling(kind, static_cast<int>(d), k::DType::f16).B_r;
+          if (kind != k::KernelKind::flash1) CHECK(gx == (N + rows - 1) / rows);
+          CHECK(gx >= 1);
+          const auto r = replay_kernel({kernel, 1, bh, N, d, false, 2});
+          CHECK(r.launches[0].ctas == static_cast<std::uint64_t>(gx * bh));
+        }
+}
+
 TEST_CASE("flash1's O, l, m reloads hit the SM's L1 while the resident thread blocks' rows fit beside the shared memory",
           "[gpu]") {
   const auto& h200 = gpu_spec("h200");

@@ -41,9 +41,7 @@ int write_trace(KernelKind kind, AttentionParams p, const std::string& path) {
   CUDA_OK(cudaGetDevice(&device));
   CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   const int d = static_cast<int>(p.d);
-  const std::int64_t rows = kind == KernelKind::flash2_hopper ? flash2_hopper_block_rows(d) : flash2_block_rows(d);
-  const std::int64_t gx = kind == KernelKind::flash1 ? flash1_splits(p.batch * p.heads, p.n, d, sms)
-                                                     : (p.n + rows - 1) / rows;
+  const std::int64_t gx = forward_grid_x(kind, p.batch * p.heads, p.n, d, sms);
   const std::int64_t blocks = gx * p.heads * p.batch;
   std::uint64_t* dev = nullptr;
   void* flush = nullptr;

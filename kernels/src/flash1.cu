@@ -304,7 +304,7 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   err = cudaGetDevice(&device);
   if (err == cudaSuccess) err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   if (err != cudaSuccess) return Status::error(std::string("flash1: SM count: ") + cudaGetErrorString(err));
-  const std::int64_t splits = flash1_splits(p.batch * p.heads, p.n, D, sms);
+  const std::int64_t splits = forward_grid_x(KernelKind::flash1, p.batch * p.heads, p.n, D, sms);
   if (splits < 1) return Status::error("flash1: no valid split count for this shape");
   // Workspace: O (fp32, batch*heads*N*d), then l and m (fp32, batch*heads*N), each 256-byte aligned.
   const std::size_t bh = static_cast<std::size_t>(p.batch) * static_cast<std::size_t>(p.heads);

@@ -175,7 +175,8 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   auto kernel = p.cta_trace != nullptr ? flash2_fwd_kernel<T, D, true> : flash2_fwd_kernel<T, D, false>;
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (err != cudaSuccess) return Status::error(std::string("flash2: cudaFuncSetAttribute: ") + cudaGetErrorString(err));
-  const dim3 grid(static_cast<unsigned>(num_blocks(p.n, flash2_block_rows(D))), static_cast<unsigned>(p.heads),
+  const dim3 grid(static_cast<unsigned>(forward_grid_x(KernelKind::flash2, p.batch * p.heads, p.n, D, 0)),
+                  static_cast<unsigned>(p.heads),
                   static_cast<unsigned>(p.batch));
   constexpr float kLog2e = 1.4426950408889634f;
   kernel<<<grid, 32 * flash2_warps(D), smem, stream>>>(

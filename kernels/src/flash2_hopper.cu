@@ -310,7 +310,8 @@ Status launch(const AttentionParams& p, float scale, cudaStream_t stream) {
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
   if (err != cudaSuccess)
     return Status::error(std::string("flash2_hopper: cudaFuncSetAttribute: ") + cudaGetErrorString(err));
-  const dim3 grid(static_cast<unsigned>(num_blocks(p.n, C::BR)), static_cast<unsigned>(p.heads),
+  const dim3 grid(static_cast<unsigned>(forward_grid_x(KernelKind::flash2_hopper, p.batch * p.heads, p.n, D, 0)),
+                  static_cast<unsigned>(p.heads),
                   static_cast<unsigned>(p.batch));
   constexpr float kLog2e = 1.4426950408889634f;
   kernel<<<grid, C::THREADS, smem, stream>>>(tq, tk, tv, to, p.lse, static_cast<int>(p.n), static_cast<int>(p.heads),

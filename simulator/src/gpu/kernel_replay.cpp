@@ -11,6 +11,8 @@ namespace {
 
 namespace k = iolab::kernels;
 using u64 = std::uint64_t;
+// The SM count flash1_splits sees (flash1.cu reads it at launch): both GPU presets (gpu_spec.cpp) have 132.
+constexpr int kSms = 132;
 
 constexpr u64 kSmemPerSm = 228ull << 10;  // Hopper: 228 KiB shared memory per SM
 constexpr u64 kThreadsPerSm = 2048;
@@ -62,7 +64,7 @@ KernelReplay replay_kernel(const KernelShape& s) {
     const auto t = k::tiling(hopper ? k::KernelKind::flash2_hopper : k::KernelKind::flash2, static_cast<int>(d),
                              k::DType::f16);
     const u64 BR = static_cast<u64>(t.B_r), BC = static_cast<u64>(t.B_c);
-    const u64 gx = (N + BR - 1) / BR;
+    const u64 gx = static_cast<u64>(k::forward_grid_x(t.kind, static_cast<std::int64_t>(BH), s.N, static_cast<int>(d), kSms));
     r.tensors = {{"Q", BH * N * row}, {"K", BH * N * row}, {"V", BH * N * row}, {"O", BH * N * row},
                  {"LSE", BH * N * 4}};
     LaunchReplay L;
@@ -110,12 +112,12 @@ KernelReplay replay_kernel(const KernelShape& s) {
   if (s.kernel == "flash1") {
     // flash1.cu: grid (S, H, B), S = flash1_splits(B*H, N, d, SMs) thread blocks per (batch, head), split
     // x owning the Q blocks flash1_q_block(x, S, round) (snake order, tiling.hpp).  The kernel reads the SM
-    // count at launch; both GPU presets (gpu_spec.cpp) have 132 SMs.
-    constexpr int kSms = 132;
+    // count at launch; both GPU presets (gpu_spec.cpp) have 132 SMs (kSms).
     const auto t = k::tiling(k::KernelKind::flash1, static_cast<int>(d), k::DType::f16);
     const u64 BR = static_cast<u64>(t.B_r), BC = static_cast<u64>(t.B_c);
     const u64 tr = (N + BR - 1) / BR;
-    const u64 S = static_cast<u64>(k::flash1_splits(static_cast<std::int64_t>(BH), s.N, static_cast<int>(d), kSms));
+    const u64 S = static_cast<u64>(k::forward_grid_x(k::KernelKind::flash1, static_cast<std::int64_t>(BH), s.N,
+                                                      static_cast<int>(d), kSms));
     const u64 row32 = d * 4;
     r.tensors = {{"Q", BH * N * row},    {"K", BH * N * row},     {"V", BH * N * row},
                  {"O", BH * N * row},    {"LSE", BH * N * 4},     {"O_fp32", BH * N * row32},

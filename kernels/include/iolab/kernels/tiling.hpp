@@ -223,6 +223,20 @@ constexpr KernelTiling tiling(KernelKind kind, int d, DType dtype) {
 // Number of Q blocks / K/V blocks for sequence length n.
 constexpr std::int64_t num_blocks(std::int64_t n, int block) { return block > 0 ? (n + block - 1) / block : 0; }
 
+// The x extent of a tiled forward kernel's grid (x, heads, batch): its Q blocks for flash2 and
+// flash2_hopper, its splits per (batch, head) for flash1 (flash1_splits, which needs the SM count); 0 for
+// standard (cuBLAS GEMMs and a row softmax, no grid of its own) and for shapes a kernel does not support.
+// The launchers, the CTA timelines (attention_measure --trace) and the simulator's replay all use it.
+constexpr std::int64_t forward_grid_x(KernelKind kind, std::int64_t batch_heads, std::int64_t n, int d, int sm_count) {
+  if (batch_heads < 1 || n < 1 || !head_dim_supported(d)) return 0;
+  switch (kind) {
+    case KernelKind::flash1: return flash1_splits(batch_heads, n, d, sm_count);
+    case KernelKind::flash2: return num_blocks(n, flash2_block_rows(d));
+    case KernelKind::flash2_hopper: return num_blocks(n, flash2_hopper_block_rows(d));
+    default: return 0;
+  }
+}
+
 // Workspace (bytes) a kernel needs beyond Q, K, V, O and LSE.
 //   standard: S and P, each batch*heads*N*N elements of the input dtype,
 //             each region aligned to 256 bytes.
