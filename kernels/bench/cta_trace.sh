@@ -28,14 +28,7 @@ for c in $CONFIGS; do
   b=${b:-1}
   f=$(trace_file "$KERNEL" "$d" "$n" "$h" "$causal" "$b")
   if "$BIN" --kernel "$KERNEL" --d "$d" --N "$n" --heads "$h" --batch "$b" --causal "$causal" --trace "$f"; then
-    python3 - "$f" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-end = max(int(r["end_ns"]) for r in rows)
-dur = sorted(int(r["end_ns"]) - int(r["start_ns"]) for r in rows)
-print(f"   {len(rows)} blocks on {len({r['sm'] for r in rows})} SMs, launch {end / 1e6:.3f} ms, "
-      f"block duration median {dur[len(dur) // 2] / 1e3:.1f} us, min {dur[0] / 1e3:.1f}, max {dur[-1] / 1e3:.1f}")
-PY
+    python3 "$(dirname "$0")/trace_summary.py" "$f"
   else
     echo "FAILED: $c"; fails=$((fails + 1))
   fi
