@@ -506,6 +506,40 @@ TEST_CASE("hashed set indexing spreads a strided pattern that modulo indexing ma
   for (std::uint64_t l = 0; l < 1000; ++l) CHECK(c.set_of(l) < c.sets());
 }
 
+TEST_CASE("hashed sets fill like random placement: a cyclic scan loses data gradually around the capacity",
+          "[cache]") {
+  // Two passes over W lines, LRU, 16 ways. A set holding more than 16 of the lines misses all of them in
+  // the second pass, so the second pass's misses are the lines of overfull sets. With sets drawn like
+  // random (mix64) a stream's lines spread binomially: some sets overflow below the capacity and some do not
+  // above it, whatever the set count. (A multiplicative hash spreads consecutive lines evenly, so the scan
+  // goes from no misses to all at the capacity, and how sharply depends on the set count.)
+  for (std::uint64_t sets : {624, 632, 640, 1264}) {
+    auto c = cfg(sets * 16, 16);
+    c.hashed_sets = true;
+    auto second_pass_misses = [&](double fill) {
+      const auto w = static_cast<std::uint64_t>(fill * static_cast<double>(sets * 16));
+      std::vector<LineAccess> t;
+      for (int pass = 0; pass < 2; ++pass)
+        for (std::uint64_t l = 0; l < w; ++l) t.push_back({l, 1u, 0, false});
+      return std::pair{simulate_lru(c, t, one_tensor()).misses - w, w};
+    };
+    INFO(sets << " sets");
+    // 16 x sets consecutive lines: per-set counts with a binomial's spread (variance about 16), not even.
+    std::vector<double> per_set(sets, 0.0);
+    for (std::uint64_t l = 0; l < sets * 16; ++l) per_set[c.set_of(l)] += 1;
+    double var = 0;
+    for (double n : per_set) var += (n - 16) * (n - 16) / static_cast<double>(sets);
+    CHECK(var > 10);
+    CHECK(var < 24);
+    const auto [below, w_below] = second_pass_misses(0.85);
+    const auto [above, w_above] = second_pass_misses(1.15);
+    CHECK(below > 0);                    // overfull sets at 85 % of the capacity
+    CHECK(below < w_below / 2);
+    CHECK(above < w_above - w_above / 10);  // and sets with room at 115 %
+    CHECK(above > w_above / 4);
+  }
+}
+
 TEST_CASE("contains, invalidate and peer fills", "[cache]") {
   for (auto r : {Replacement::lru, Replacement::srrip, Replacement::random, Replacement::bip}) {
     for (std::uint32_t ways : {0u, 2u}) {

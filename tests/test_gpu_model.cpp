@@ -427,11 +427,13 @@ TEST_CASE("L2 model variants: shared K/V held in both partitions fit only half t
   const KernelShape s{"flash2", 1, 1, 8192, 128, false, 2};
   const std::uint64_t qkv = 3ull * 8192 * 256;
   ModelOptions one, two;
-  one.l2_capacity_bytes = two.l2_capacity_bytes = 6ull << 20;  // K/V fit in 6 MiB, not in 3 MiB
+  one.l2_capacity_bytes = two.l2_capacity_bytes = 8ull << 20;  // K/V fit in 8 MiB of hashed sets, not in 4 MiB
   one.l2_ways = two.l2_ways = 16;
   two.l2_partitions = 2;
   const auto p1 = predict(s, spec, one), p2 = predict(s, spec, two);
-  CHECK(p1.dram_read_bytes == qkv);  // one cache: K and V read once
+  // One cache: K and V read once, but for the few blocks of sets that hashing filled past their 16 ways.
+  CHECK(p1.dram_read_bytes >= qkv);
+  CHECK(p1.dram_read_bytes < qkv + qkv / 20);
   CHECK(p2.dram_read_bytes > qkv + (2ull << 20));  // each partition holds a copy and loses it between waves
   CHECK(p1.sram_read_bytes == p2.sram_read_bytes);  // the L2 model moves DRAM bytes only
   auto full = one;

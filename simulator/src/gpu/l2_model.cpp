@@ -28,9 +28,7 @@ L2Model::L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorR
 }
 
 bool L2Model::copyable(std::uint64_t block) const {
-  // The top 32 bits of a second multiplicative hash (home_of uses the top bit of another), so that the copyable
-  // subset is independent of the home partition.
-  const std::uint64_t h = (block + 1) * 0x9E3779B97F4A7C15ull;
+  const std::uint64_t h = cache::mix64(block, 3);
   return (h >> 32) < copy_threshold_;
 }
 

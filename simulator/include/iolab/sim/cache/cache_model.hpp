@@ -36,6 +36,7 @@
 
 #include "iolab/sim/cache/dueling_monitor.hpp"
 #include "iolab/sim/cache/line_trace.hpp"
+#include "iolab/sim/cache/mix_hash.hpp"
 
 namespace iolab::sim::cache {
 
@@ -86,10 +87,10 @@ struct CacheConfig {
   std::uint64_t dirty_limit_bytes = 0;  ///< LruCache: most dirty bytes kept resident (see the contract); 0 = no limit
   /// Dirty limit: which dirty line is cleaned (written back, kept) when the limit is exceeded.
   DirtyClean dirty_clean = DirtyClean::oldest;
-  bool hashed_sets = false;  ///< set-associative: set = a multiplicative hash of the line, not line % sets
+  bool hashed_sets = false;  ///< set-associative: set = a hash of the line (mix64), not line % sets
   /// The set holding `line`.
   std::uint64_t set_of(std::uint64_t line) const {
-    return hashed_sets ? ((line * 0x9E3779B97F4A7C15ull) >> 17) % sets() : line % sets();
+    return hashed_sets ? mix64(line, 1) % sets() : line % sets();
   }
   std::uint64_t lines() const { return capacity_bytes / line_bytes; }
   std::uint64_t sets() const { return ways == 0 ? 1 : lines() / ways; }

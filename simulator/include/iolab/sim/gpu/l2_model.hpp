@@ -32,8 +32,8 @@ class L2Model {
   L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorRange>& tensors, std::uint32_t partitions,
           Copies copies, std::uint64_t blocks, double copy_fraction = 1.0);
   void access(const cache::LineAccess& a, unsigned side);
-  static unsigned home_of(std::uint64_t block) { return static_cast<unsigned>((block * 0xD6E8FEB86659FD93ull) >> 63); }
-  /// Whether a block may get near copies: its hash (independent of home_of's bit) below the copy fraction.
+  static unsigned home_of(std::uint64_t block) { return static_cast<unsigned>(cache::mix64(block, 2) >> 63); }
+  /// Whether a block may get near copies: a hash of it (unrelated to home_of's) below the copy fraction.
   bool copyable(std::uint64_t block) const;
   std::uint64_t hbm_read_bytes() const;
   std::uint64_t hbm_write_bytes() const;
