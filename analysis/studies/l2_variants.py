@@ -44,6 +44,14 @@ VARIANTS = [
       "--l2-replacement", "srrip", *DIRTY]),
     ("2 partitions of 0.425 L2, copies always, 16-way, SRRIP, dirty limit 0.45 (oldest cleaned)",
      ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-capacity", "0.85", "--l2-dirty-limit", "0.45"]),
+    # Capacity c and copy fraction f from the fine probe's two onsets (private data re-read from 0.59 of the
+    # L2, shared from 0.47; a private line takes 1 + f/2 slots, a shared one 1 + f): c = 0.79, f = 0.69.
+    ("2 partitions of 0.395 L2, fully associative, near copies of 0.69 of the blocks (c, f from the fine probe's onsets), SRRIP, dirty limit",
+     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-copy-fraction", "0.69", "--l2-capacity", "0.79",
+      "--l2-replacement", "srrip", *DIRTY]),
+    ("the same, 16-way hashed sets",
+     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-copy-fraction", "0.69", "--l2-ways", "16",
+      "--l2-capacity", "0.79", "--l2-replacement", "srrip", *DIRTY]),
 ]
 KERNELS = ["flash1", "flash2", "flash2_hopper", "standard"]
 
