@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "iolab/sim/cache/cache_model.hpp"
+#include "iolab/sim/cache/mix_hash.hpp"
 
 namespace iolab::sim::gpu {
 
