@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare L2 model variants against the committed measurements.
 
-Runs `iolab compare --csv` and `iolab probe --json` once per variant (the GPU model's own L2 first; every
+Runs `iolab compare --json` (once per GPU's measurements) and `iolab probe --json` once per variant (the GPU model's own L2 first; every
 variant but the second paces CTAs by age, the model's default) and
 prints a Markdown table: per GPU, the attention configurations whose DRAM bytes (read + written) miss the
 issue-4 target (10 % flash, 15 % standard) per kernel with the kernel's DRAM MAPE in brackets, the DRAM
@@ -13,11 +13,11 @@ usage: l2_variants.py IOLAB [--out FILE] [--threads N]
 """
 import argparse
 import csv
+import glob
 import json
 import os
 import subprocess
 import sys
-import tempfile
 
 DIRTY = ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]  # measured by the probe (write mode)
 VARIANTS = [
@@ -56,27 +56,34 @@ VARIANTS = [
 KERNELS = ["flash1", "flash2", "flash2_hopper", "standard"]
 
 
-def target(metric, kernel):
-    if metric == "dram_bytes":
-        return 0.15 if kernel == "standard" else 0.10
-    return 0.10 if metric == "sram_bytes" else 0.25
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
-def summarise(path):
-    """{gpu: {"dram": {kernel: (missed, n, mape)}, "other": missed}}"""
+def measured_files():
+    """The committed attention measurements, one measured_traffic.csv per GPU."""
+    files = sorted(glob.glob(os.path.join(REPO, "analysis", "measurements", "*", "measured_traffic.csv")))
+    if not files:
+        sys.exit("l2_variants: no analysis/measurements/*/measured_traffic.csv")
+    return files
+
+
+def compare_summary(iolab, flags, threads="0"):
+    """{gpu: {"dram": {kernel: (missed, n, mape)}, "other": missed}} for the variant `flags`, from `iolab compare
+    --json` run on each GPU's measurements (its targets, misses and MAPE: analysis/src/comparison.cpp)."""
     out = {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            g = out.setdefault(r["gpu"], {"dram": {}, "other": 0})
-            k = r["kernel"]
-            for metric in ("dram_bytes", "sram_bytes", "runtime"):
-                p, m = float(r["predicted_" + metric]), float(r["measured_" + metric])
-                err = abs(p - m) / m
-                if metric == "dram_bytes":
-                    missed, n, s = g["dram"].get(k, (0, 0, 0.0))
-                    g["dram"][k] = (missed + (err > target(metric, k)), n + 1, s + err)
-                elif err > target(metric, k):
-                    g["other"] += 1
+    for path in measured_files():
+        with open(path, newline="") as f:
+            gpu = next(csv.DictReader(f))["gpu"]
+        r = subprocess.run([iolab, "compare", "--json", "--measured", path, "--threads", threads, *flags],
+                           capture_output=True, text=True)
+        if r.returncode not in (0, 3):
+            sys.exit(f"l2_variants: iolab compare {' '.join(flags)}: {r.stderr.strip()}")
+        g = out.setdefault(gpu, {"dram": {}, "other": 0})
+        for st in json.loads(r.stdout):
+            if st["metric"] == "dram_bytes":
+                g["dram"][st["kernel"]] = (st["misses"], st["n"], st["mape"])
+            elif st["metric"] in ("sram_bytes", "runtime"):
+                g["other"] += st["misses"]
     return out
 
 
@@ -101,23 +108,17 @@ def main():
     lines = ["| L2 model | GPU | " + " | ".join(f"DRAM missed: {k}" for k in KERNELS) +
              " | DRAM missed, all | SRAM/runtime missed | probe error (W) |",
              "|---" * (len(KERNELS) + 5) + "|"]
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, flags in VARIANTS:
-            csv_path = os.path.join(tmp, "runs.csv")
-            rc = subprocess.run([a.iolab, "compare", "--threads", a.threads, "--csv", csv_path, *flags],
-                                stdout=subprocess.DEVNULL).returncode
-            if rc not in (0, 3):
-                sys.exit(f"l2_variants: iolab compare {' '.join(flags)} exited {rc}")
-            probe = probe_error(a.iolab, flags, a.threads)
-            for gpu, g in sorted(summarise(csv_path).items()):
-                cells = []
-                for k in KERNELS:
-                    missed, n, s = g["dram"].get(k, (0, 0, 0.0))
-                    cells.append(f"{missed}/{n} ({100 * s / n:.1f}%)" if n else "-")
-                total = sum(v[0] for v in g["dram"].values())
-                flag = " ".join(flags) or "(none)"
-                lines.append(f"| {name}<br>`{flag}` | {gpu} | " + " | ".join(cells) +
-                             f" | {total} | {g['other']} | {probe.get(gpu, float('nan')):.3f} |")
+    for name, flags in VARIANTS:
+        probe = probe_error(a.iolab, flags, a.threads)
+        for gpu, g in sorted(compare_summary(a.iolab, flags, a.threads).items()):
+            cells = []
+            for k in KERNELS:
+                missed, n, mape = g["dram"].get(k, (0, 0, 0.0))
+                cells.append(f"{missed}/{n} ({100 * mape:.1f}%)" if n else "-")
+            total = sum(v[0] for v in g["dram"].values())
+            flag = " ".join(flags) or "(none)"
+            lines.append(f"| {name}<br>`{flag}` | {gpu} | " + " | ".join(cells) +
+                         f" | {total} | {g['other']} | {probe.get(gpu, float('nan')):.3f} |")
     text = "\n".join(lines) + "\n"
     if a.out:
         tmp_out = a.out + ".tmp"

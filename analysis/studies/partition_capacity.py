@@ -12,26 +12,14 @@ probe") come from `partition_capacity.py build/analysis/cli/iolab --compare`.
 usage: partition_capacity.py IOLAB [--capacities 0.80,0.85,0.90,0.95,1.0] [--policies srrip,lru] [--compare]
 """
 import argparse
-import csv
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from l2_variants import probe_error, target  # noqa: E402
+from l2_variants import compare_summary, probe_error  # noqa: E402
 
 BASE = ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-dirty-limit", "0.424",
         "--l2-dirty-clean", "random"]
-
-
-def dram_misses(path):
-    missed = 0
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            p, m = float(r["predicted_dram_bytes"]), float(r["measured_dram_bytes"])
-            missed += abs(p - m) / m > target("dram_bytes", r["kernel"])
-    return missed
 
 
 def main():
@@ -43,19 +31,15 @@ def main():
     a = ap.parse_args()
     print("| policy | capacity | probe error H100 (W) | probe error H200 (W) |" + (" DRAM missed (of 232) |" if a.compare else ""))
     print("|---|---|---|---|" + ("---|" if a.compare else ""))
-    with tempfile.TemporaryDirectory() as d:
-        for policy in a.policies.split(","):
-            for cap in a.capacities.split(","):
-                flags = BASE + ["--l2-capacity", cap, "--l2-replacement", policy]
-                err = {g[:12]: v for g, v in probe_error(a.iolab, flags).items()}
-                row = f"| {policy} | {cap} | {err.get('NVIDIA H100 ', float('nan')):.3f} | {err.get('NVIDIA H200', float('nan')):.3f} |"
-                if a.compare:
-                    cmp_csv = os.path.join(d, "cmp.csv")
-                    rc = subprocess.run([a.iolab, "compare", "--csv", cmp_csv] + flags, capture_output=True).returncode
-                    if rc not in (0, 3):
-                        sys.exit(f"partition_capacity: iolab compare {' '.join(flags)} exited {rc}")
-                    row += f" {dram_misses(cmp_csv)} |"
-                print(row, flush=True)
+    for policy in a.policies.split(","):
+        for cap in a.capacities.split(","):
+            flags = BASE + ["--l2-capacity", cap, "--l2-replacement", policy]
+            err = {g[:12]: v for g, v in probe_error(a.iolab, flags).items()}
+            row = f"| {policy} | {cap} | {err.get('NVIDIA H100 ', float('nan')):.3f} | {err.get('NVIDIA H200', float('nan')):.3f} |"
+            if a.compare:
+                missed = sum(m for g in compare_summary(a.iolab, flags).values() for m, _, _ in g["dram"].values())
+                row += f" {missed} |"
+            print(row, flush=True)
 
 
 if __name__ == "__main__":
