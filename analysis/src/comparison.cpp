@@ -104,9 +104,11 @@ std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsig
   return out;
 }
 
-double relative_error(double predicted, double measured) {
-  return measured > 0 ? std::abs(predicted - measured) / measured : (predicted > 0 ? 1.0 : 0.0);
+double signed_relative_error(double predicted, double measured) {
+  return measured > 0 ? (predicted - measured) / measured : (predicted > 0 ? 1.0 : 0.0);
 }
+
+double relative_error(double predicted, double measured) { return std::abs(signed_relative_error(predicted, measured)); }
 
 std::string run_label(const MeasuredRun& m) {
   return m.kernel + " d=" + std::to_string(m.d) + " N=" + std::to_string(m.N) + " B=" + std::to_string(m.batch) +
@@ -121,7 +123,7 @@ std::vector<MissedTarget> missed_targets(const std::vector<ComparedRun>& runs) {
       if (target <= 0) continue;
       const double p = metric_value(runs[i], metric, true), m = metric_value(runs[i], metric, false);
       if (relative_error(p, m) > target)
-        out.push_back({i, metric, p, m, m > 0 ? (p - m) / m : (p > 0 ? 1.0 : 0.0), target});
+        out.push_back({i, metric, p, m, signed_relative_error(p, m), target});
     }
   return out;
 }

@@ -71,7 +71,9 @@ sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu
 std::vector<ComparedRun> predict_all(const std::vector<MeasuredRun>& runs, unsigned threads = 0,
                                      const ModelVariant& variant = {});
 std::vector<MetricStats> compare(const std::vector<ComparedRun>& runs);
-/// |predicted - measured| / measured (1 when only the measurement is 0 and the prediction is not, 0 when both are).
+/// (predicted - measured) / measured (1 when only the measurement is 0 and the prediction is not, 0 when both are).
+double signed_relative_error(double predicted, double measured);
+/// |signed_relative_error|.
 double relative_error(double predicted, double measured);
 /// "flash2 d=128 N=32768 B=1 H=2" (" causal" appended when causal): how reports name a configuration.
 std::string run_label(const MeasuredRun& m);
