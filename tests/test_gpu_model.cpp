@@ -419,6 +419,83 @@ TEST_CASE("two L2 partitions: reads served by the home partition, near copies wi
   CHECK_THROWS_AS(L2Model(cfg, t, 3, L2Model::Copies::shared, 1), sim::InputError);
 }
 
+TEST_CASE("two L2 partitions: fabric bytes, and writes that drop or keep the writer's near copy", "[gpu]") {
+  sim::cache::CacheConfig cfg;
+  cfg.line_bytes = 128;
+  cfg.sector_bytes = 32;
+  cfg.ways = 0;
+  cfg.capacity_bytes = 64 * 128;
+  cfg.dirty_limit_bytes = 1 << 20;  // never reached; makes the partitions count their dirty bytes
+  const std::vector<sim::cache::TensorRange> t{{"T", 0, 1 << 20}};
+  std::uint64_t b0 = 0, b1 = 0, b2 = 0;  // homes 0, 1, 1
+  while (L2Model::home_of(b0) != 0) ++b0;
+  while (L2Model::home_of(b1) != 1) ++b1;
+  b2 = b1 + 1;
+  while (L2Model::home_of(b2) != 1) ++b2;
+  for (auto wc : {L2Model::WriteCopies::drop, L2Model::WriteCopies::keep}) {
+    const bool keep = wc == L2Model::WriteCopies::keep;
+    L2Model l2(cfg, t, 2, L2Model::Copies::always, 4096, 1.0, wc);
+    l2.access({b1, 0b1111, 0, false}, 0);  // far: forwarded to the home, 4 sectors over the fabric
+    CHECK(l2.fabric_bytes() == 128);
+    l2.access({b1, 0b1111, 0, false}, 0);  // the near copy serves it
+    l2.access({b1, 0b1111, 0, false}, 1);  // the home is near
+    CHECK(l2.fabric_bytes() == 128);
+    l2.access({b1, 0b0011, 0, true}, 0);  // a write to a far home: 2 sectors over the fabric, dirty at home
+    CHECK(l2.fabric_bytes() == 192);
+    CHECK(l2.partition(0).contains(b1, 0b1111) == keep);  // the writer's near copy, kept up to date or dropped
+    CHECK(l2.partition(1).dirty_bytes() == 64);
+    CHECK(l2.partition(0).dirty_bytes() == 0);  // dirty data only at home
+    l2.access({b1, 0b1111, 0, false}, 0);  // kept: a near hit; dropped: over the fabric again
+    CHECK(l2.fabric_bytes() == (keep ? 192u : 320u));
+    l2.access({b2, 0b0001, 0, true}, 0);  // a far write with no copy yet: keep takes one, as a read would
+    CHECK(l2.partition(0).contains(b2, 0b0001) == keep);
+    CHECK(l2.hbm_read_bytes() == 128);  // a write allocates without fetching; a kept copy comes from the home
+    l2.access({b1, 0b0001, 0, true}, 1);  // a write from the home's side drops the other side's copy
+    CHECK(!l2.partition(0).contains(b1, 0b0001));
+    l2.access({b0, 0b1111, 0, true}, 0);  // home is near: no fabric bytes
+    CHECK(l2.fabric_bytes() == (keep ? 192u : 320u) + 32);
+    L2Model one(cfg, t, 1, L2Model::Copies::always, 4096, 1.0, wc);
+    one.access({b1, 0b1111, 0, false}, 1);
+    one.access({b1, 0b1111, 0, true}, 0);
+    CHECK(one.fabric_bytes() == 0);
+  }
+  {
+    // keep, but the block may not be copied (copy fraction 0): served by the home every time.
+    L2Model l2(cfg, t, 2, L2Model::Copies::always, 4096, 0.0, L2Model::WriteCopies::keep);
+    l2.access({b1, 0b1111, 0, true}, 0);
+    CHECK(!l2.partition(0).contains(b1, 0b1111));
+  }
+}
+
+TEST_CASE("the probe's fabric share: a far SM's read-modify-write crosses on every write; reads too if writes drop "
+          "copies", "[gpu]") {
+  // Private read-modify-write, 4 passes over chunks of 32 KiB (whole 1 KiB blocks), two partitions, SMs by
+  // parity: CTA b runs on SM b. With copies kept on writes, a block homed in the far partition crosses the
+  // fabric on its first read and on each of its 4 writes (5 KiB); with copies dropped, on every read and
+  // write (8 KiB). The GPU (l2_probe_2026-11-21, 8 MiB): 0.327 of the SM<->L2 bytes, i.e. 5 h / 8 for
+  // h = 0.52 of the blocks far, not h.
+  const auto& spec = gpu_spec("h100");
+  const std::uint64_t chunk = 32 * 1024;
+  const L2ProbeShape shape{"private", true, chunk, 4, 132};
+  std::uint64_t far = 0;
+  for (std::uint64_t b = 0; b < 132; ++b)
+    for (std::uint64_t i = 0; i < chunk / 1024; ++i) far += L2Model::home_of(b * chunk / 1024 + i) != b % 2;
+  CHECK(far > 132 * 32 * 45 / 100);
+  CHECK(far < 132 * 32 * 55 / 100);
+  ModelOptions o;
+  o.l2_partitions = 2;
+  o.l2_copies = ModelOptions::L2Copies::always;
+  o.l2_sides = ModelOptions::L2Sides::parity;
+  const auto drop = predict(replay_l2_probe(shape), spec, o);
+  o.l2_write_copies = ModelOptions::L2WriteCopies::keep;
+  const auto keep = predict(replay_l2_probe(shape), spec, o);
+  CHECK(drop.fabric_bytes == far * 1024 * 8);
+  CHECK(keep.fabric_bytes == far * 1024 * 5);
+  CHECK(keep.dram_read_bytes == 132 * chunk);  // both fit: compulsory reads only
+  CHECK(drop.dram_read_bytes == 132 * chunk);
+  CHECK(predict(replay_l2_probe(shape), spec).fabric_bytes == 0);  // one partition
+}
+
 TEST_CASE("L2 model variants: shared K/V held in both partitions fit only half the L2; a dirty limit adds writes",
           "[gpu]") {
   // 8 SMs: flash2 at d = 128, N = 8192 runs 128 CTAs in 8 waves of 16; K and V are 4 MiB.

@@ -1,6 +1,7 @@
 // iolab probe: the GPU model's L2 replaying the L2 capacity probe (kernels/bench/l2_capacity_probe.cu)
 // against its committed measurements: per launch, DRAM bytes read and written over the buffer size W,
-// measured and predicted, per GPU and mode the mean error (analysis::probe_error_w), and per GPU the score
+// measured and predicted, the share of the SMs' L2 requests forwarded between the two L2 partitions
+// (measured where the CSV has it; 0 predicted for a one-partition model), per GPU and mode the mean error (analysis::probe_error_w), and per GPU the score
 // L2 model variants are ranked by (analysis::probe_scores); --json prints the last two only. No target: a
 // report for calibrating the L2 model (exit 0; 2 on bad input).
 #include <iostream>
@@ -39,13 +40,15 @@ void run(const ProbeOptions& o) {
   const auto by_mode = analysis::probe_errors_by_mode(cmp);
   const auto scores = analysis::probe_scores(cmp);
   std::string out = "gpu,mode,rmw,bytes,passes,sms,measured_dram_read_bytes,predicted_dram_read_bytes,"
-                    "measured_dram_write_bytes,predicted_dram_write_bytes\n";
+                    "measured_dram_write_bytes,predicted_dram_write_bytes,measured_fabric_bytes,predicted_fabric_bytes\n";
   for (const auto& c : cmp) {
     const auto& r = c.measured;
     out += "\"" + r.gpu + "\"," + r.mode + "," + (r.rmw ? "1" : "0") + "," + std::to_string(r.bytes) + "," +
            std::to_string(r.passes) + "," + std::to_string(r.sms) + "," + std::to_string(r.dram_read_bytes) + "," +
            std::to_string(c.predicted_read_bytes) + "," + std::to_string(r.dram_write_bytes) + "," +
-           std::to_string(c.predicted_write_bytes) + "\n";
+           std::to_string(c.predicted_write_bytes) + "," +
+           (r.fabric_bytes ? std::to_string(*r.fabric_bytes) : std::string()) + "," +
+           std::to_string(c.predicted_fabric_bytes) + "\n";
   }
   if (o.json) {
     auto groups = [](const std::vector<analysis::ProbeErrorGroup>& gs, bool with_mode) {
@@ -69,12 +72,20 @@ void run(const ProbeOptions& o) {
     auto per_w = [](std::uint64_t b, const analysis::ProbeRun& r) {
       return static_cast<double>(b) / static_cast<double>(r.bytes);
     };
-    Table t({"gpu", "mode", "rmw", "MiB", "DRAM read/W meas", "pred", "DRAM write/W meas", "pred"});
+    // The fabric share: bytes forwarded between the L2 partitions over the SMs' requests (measured, both).
+    auto share = [](std::uint64_t b, const analysis::ProbeRun& r) {
+      return r.sm_l2_bytes && *r.sm_l2_bytes > 0
+                 ? fixed(static_cast<double>(b) / static_cast<double>(*r.sm_l2_bytes), 3)
+                 : std::string("-");
+    };
+    Table t({"gpu", "mode", "rmw", "MiB", "DRAM read/W meas", "pred", "DRAM write/W meas", "pred", "fabric/SM meas",
+             "pred"});
     for (const auto& c : cmp) {
       const auto& r = c.measured;
       t.add({r.gpu, r.mode, r.rmw ? "1" : "0", fixed(static_cast<double>(r.bytes) / (1 << 20), 1),
              fixed(per_w(r.dram_read_bytes, r), 3), fixed(per_w(c.predicted_read_bytes, r), 3),
-             fixed(per_w(r.dram_write_bytes, r), 3), fixed(per_w(c.predicted_write_bytes, r), 3)});
+             fixed(per_w(r.dram_write_bytes, r), 3), fixed(per_w(c.predicted_write_bytes, r), 3),
+             r.fabric_bytes ? share(*r.fabric_bytes, r) : std::string("-"), share(c.predicted_fabric_bytes, r)});
     }
     t.print(std::cout);
     std::cout << "\nmean |predicted - measured| per launch, in W (reads per use of a line, plus writes):\n";

@@ -23,6 +23,9 @@ void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f) {
   cmd->add_option("--l2-copy-fraction", v.copy_fraction,
                   "L2 model variant, 2 partitions: the share of blocks (a fixed hashed subset) that get near copies")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--l2-write-copies", f.write_copies,
+                  "L2 model variant, 2 partitions: a write from a far SM drops its near copy, or keeps it (drop, keep)")
+      ->check(CLI::IsMember({"drop", "keep"}));
   cmd->add_option("--l2-sides", f.sides, "L2 model variant, 2 partitions: SM halves or SM parity")
       ->check(CLI::IsMember({"halves", "parity"}));
   cmd->add_option("--l2-replacement", f.replacement,
@@ -38,12 +41,14 @@ void finish_model_variant(ModelVariantFlags& f) {
   if (!f.replacement.empty()) v.replacement = sim::cache::parse_replacement(f.replacement);
   v.copies = f.copies == "always" ? sim::gpu::ModelOptions::L2Copies::always : sim::gpu::ModelOptions::L2Copies::shared;
   v.sides = f.sides == "parity" ? sim::gpu::ModelOptions::L2Sides::parity : sim::gpu::ModelOptions::L2Sides::halves;
+  v.write_copies = f.write_copies == "keep" ? sim::gpu::ModelOptions::L2WriteCopies::keep
+                                            : sim::gpu::ModelOptions::L2WriteCopies::drop;
   v.dirty_clean = sim::cache::parse_dirty_clean(f.clean);
   if (!f.pacing.empty())
     v.pacing = f.pacing == "age" ? sim::gpu::ModelOptions::CtaPacing::age : sim::gpu::ModelOptions::CtaPacing::lockstep;
   if (f.clean != "oldest" && !v.dirty_fraction) throw sim::InputError("--l2-dirty-clean needs --l2-dirty-limit");
-  if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves" || v.copy_fraction))
-    throw sim::InputError("--l2-copies, --l2-copy-fraction and --l2-sides need --l2-partitions 2");
+  if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves" || v.copy_fraction || f.write_copies != "drop"))
+    throw sim::InputError("--l2-copies, --l2-copy-fraction, --l2-sides and --l2-write-copies need --l2-partitions 2");
 }
 
 }  // namespace iolab::cli

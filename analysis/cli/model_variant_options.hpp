@@ -11,13 +11,13 @@ namespace iolab::cli {
 
 struct ModelVariantFlags {
   analysis::ModelVariant variant;
-  std::string replacement, copies = "shared", sides = "halves", clean = "oldest";
+  std::string replacement, copies = "shared", sides = "halves", clean = "oldest", write_copies = "drop";
   std::string pacing;  ///< --cta-pacing; empty: the model's
 };
 
 void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f);
 /// Fills f.variant from the string options; InputError for options that need others
-/// (--l2-copies / --l2-copy-fraction / --l2-sides without --l2-partitions 2, --l2-dirty-clean without --l2-dirty-limit).
+/// (--l2-copies / --l2-copy-fraction / --l2-sides / --l2-write-copies without --l2-partitions 2, --l2-dirty-clean without --l2-dirty-limit).
 void finish_model_variant(ModelVariantFlags& f);
 
 }  // namespace iolab::cli

@@ -61,6 +61,9 @@ std::string ModelVariant::describe() const {
                                         ", near copies " +
                                         (copies == sim::gpu::ModelOptions::L2Copies::always ? "always" : "of shared blocks") +
                                         (copy_fraction ? " for " + frac(*copy_fraction) + " of the blocks" : std::string()) +
+                                        (write_copies == sim::gpu::ModelOptions::L2WriteCopies::keep
+                                             ? ", kept on writes"
+                                             : std::string()) +
                                         ")"
                                   : std::string("1 partition");
   d = "L2 of " + d;
@@ -86,6 +89,7 @@ sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu
   o.l2_copies = variant.copies;
   o.l2_copy_fraction = variant.copy_fraction.value_or(1.0);
   o.l2_sides = variant.sides;
+  o.l2_write_copies = variant.write_copies;
   if (variant.pacing) o.cta_pacing = *variant.pacing;
   const auto physical = static_cast<double>(spec.l2_bytes);
   if (variant.capacity_fraction) o.l2_capacity_bytes = static_cast<std::uint64_t>(*variant.capacity_fraction * physical);

@@ -43,6 +43,11 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
                                 "), or passes is 0");
         r.dram_read_bytes = row.count("dram_read_bytes");
         r.dram_write_bytes = row.count("dram_write_bytes");
+        if (row.has("sm_l2_read_bytes") && row.has("sm_l2_write_bytes") && row.has("fabric_bytes") &&
+            row["fabric_bytes"] != "-1") {
+          r.sm_l2_bytes = row.count("sm_l2_read_bytes") + row.count("sm_l2_write_bytes");
+          r.fabric_bytes = row.count("fabric_bytes");
+        }
         runs.push_back(std::move(r));
       });
   return runs;
@@ -60,7 +65,7 @@ std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, un
     const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
     const sim::gpu::L2ProbeShape shape{m.mode, m.rmw, m.bytes / m.sms, m.passes, m.sms};
     const auto p = sim::gpu::predict(sim::gpu::replay_l2_probe(shape), spec, model_options(variant, spec));
-    out[i] = {m, p.dram_read_bytes, p.dram_write_bytes};
+    out[i] = {m, p.dram_read_bytes, p.dram_write_bytes, p.fabric_bytes};
   });
   return out;
 }

@@ -307,6 +307,18 @@ assert len(j["score"]) == 1 and j["score"][0]["launches"] == 3
 assert abs(j["score"][0]["mean_error_w"] - sum(err) / 3) < 1e-12 and sum(err) > 0, (j, err)
 PYEOF
 expect_error "probe --copy-fraction without partitions" probe --measured "$TMP/probe.csv" --l2-copy-fraction 0.5
+expect_error "probe --write-copies without partitions" probe --measured "$TMP/probe.csv" --l2-write-copies keep
+expect_error "probe bad --write-copies" probe --measured "$TMP/probe.csv" --l2-partitions 2 --l2-write-copies both
+# fabric bytes: measured share in the table and CSV; a model of two partitions predicts some, one predicts none
+"$IOLAB" probe --measured "$TMP/probe.csv" --l2-partitions 2 --l2-copies always --l2-write-copies keep \
+  --csv "$TMP/probe_fab.csv" >"$TMP/probe_fab.txt" && grep -q "kept on writes" "$TMP/probe_fab.txt" && ok ||
+  bad "probe --l2-write-copies keep"
+$PY - "$TMP/probe_fab.csv" "$TMP/probe_out.csv" "$TMP/probe.csv" <<'PYEOF' && ok || bad "probe fabric bytes"
+import csv, sys
+two, one, meas = (list(csv.DictReader(open(p))) for p in sys.argv[1:])
+assert [r["measured_fabric_bytes"] for r in two] == [r["fabric_bytes"] for r in meas], (two, meas)
+assert all(int(r["predicted_fabric_bytes"]) > 0 for r in two) and all(r["predicted_fabric_bytes"] == "0" for r in one)
+PYEOF
 sed 's/,write,/,scan,/' "$TMP/probe.csv" >"$TMP/bad_probe.csv"
 expect_error "probe bad mode" probe --measured "$TMP/bad_probe.csv"
 expect_error "probe missing file" probe --measured "$TMP/nope.csv"

@@ -115,10 +115,12 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     next += (t.bytes + opts.block_bytes - 1) / opts.block_bytes * opts.block_bytes;
   }
   const auto copies = opts.l2_copies == ModelOptions::L2Copies::always ? L2Model::Copies::always : L2Model::Copies::shared;
+  const auto write_copies = opts.l2_write_copies == ModelOptions::L2WriteCopies::keep ? L2Model::WriteCopies::keep
+                                                                                  : L2Model::WriteCopies::drop;
   const bool parity = opts.l2_sides == ModelOptions::L2Sides::parity;
   const u64 blocks = next / opts.block_bytes;
   auto make_l2 = [&] { return std::make_unique<L2Model>(cfg, ranges, opts.l2_partitions, copies, blocks,
-                                                    opts.l2_copy_fraction); };
+                                                    opts.l2_copy_fraction, write_copies); };
   std::unique_ptr<L2Model> l2_ptr = make_l2();
   const auto sms_total = static_cast<std::size_t>(spec.sms);
   auto side_of = [&](std::size_t sm) -> unsigned { return parity ? sm % 2 : (sm < sms_total / 2 ? 0 : 1); };
@@ -131,7 +133,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     LaunchPrediction lp;
     lp.name = launch.name;
     lp.flops = launch.flops;
-    const u64 dram_r0 = l2.hbm_read_bytes(), dram_w0 = l2.hbm_write_bytes();
+    const u64 dram_r0 = l2.hbm_read_bytes(), dram_w0 = l2.hbm_write_bytes(), fabric0 = l2.fabric_bytes();
     const u64 slots = std::min<u64>(launch.ctas, static_cast<u64>(spec.sms) * launch.ctas_per_sm);
     struct Slot {
       std::vector<TileTransfer> prog;
@@ -243,6 +245,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     }
     lp.dram_read_bytes = l2.hbm_read_bytes() - dram_r0;
     lp.dram_write_bytes = l2.hbm_write_bytes() - dram_w0;
+    lp.fabric_bytes = l2.fabric_bytes() - fabric0;
     // Compute: CTAs go, in dispatch order, to the SM with the least work so far
     // (list scheduling); an SM runs matrix products at 1/sms of the kernel's
     // matrix ceiling and exponentials at 1/sms of the special-function rate, one
@@ -291,6 +294,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     p.sram_write_bytes += lp.sram_write_bytes;
     p.dram_read_bytes += lp.dram_read_bytes;
     p.dram_write_bytes += lp.dram_write_bytes;
+    p.fabric_bytes += lp.fabric_bytes;
     p.time_s += lp.time_s;
     p.launches.push_back(std::move(lp));
   }

@@ -1,6 +1,7 @@
 #include "iolab/sim/gpu/l2_model.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "iolab/sim/errors.hpp"
@@ -8,8 +9,9 @@
 namespace iolab::sim::gpu {
 
 L2Model::L2Model(const cache::CacheConfig& cfg, const std::vector<cache::TensorRange>& tensors,
-                 std::uint32_t partitions, Copies copies, std::uint64_t blocks, double copy_fraction)
-    : copies_(copies) {
+                 std::uint32_t partitions, Copies copies, std::uint64_t blocks, double copy_fraction,
+                 WriteCopies write_copies)
+    : copies_(copies), write_copies_(write_copies), sector_bytes_(cfg.sector_bytes) {
   if (!(copy_fraction >= 0.0 && copy_fraction <= 1.0))
     throw InputError("L2 model: copy fraction " + std::to_string(copy_fraction) + " is not in [0, 1]");
   copy_threshold_ = static_cast<std::uint64_t>(std::llround(copy_fraction * 4294967296.0));
@@ -32,6 +34,10 @@ bool L2Model::copyable(std::uint64_t block) const {
   return (h >> 32) < copy_threshold_;
 }
 
+bool L2Model::copies_to(std::uint64_t line) const {
+  return (copies_ == Copies::always || touched_[line] == 3u) && copyable(line);
+}
+
 void L2Model::access(const cache::LineAccess& a, unsigned side) {
   if (parts_.size() == 1) {
     parts_[0]->access(a);
@@ -43,22 +49,30 @@ void L2Model::access(const cache::LineAccess& a, unsigned side) {
     if (a.line >= touched_.size()) throw InputError("L2 model: block " + std::to_string(a.line) + " out of range");
     touched_[a.line] |= static_cast<std::uint8_t>(1u << side);
   }
+  cache::LruCache& near = *parts_[side];
+  cache::LineAccess copy = a;  // a clean near copy of the sectors, filled from the home partition
+  copy.write = false;
+  copy.from_peer = true;
+  const std::uint64_t request_bytes =
+      static_cast<std::uint64_t>(std::popcount(a.sectors)) * sector_bytes_;
   if (a.write) {
     parts_[home]->access(a);
-    parts_[1 - home]->invalidate(a.line);
+    if (side == home) {
+      parts_[1 - home]->invalidate(a.line);
+      return;
+    }
+    fabric_bytes_ += request_bytes;
+    if (write_copies_ == WriteCopies::keep && copies_to(a.line)) near.access(copy);
+    else near.invalidate(a.line);
     return;
   }
-  cache::LruCache& near = *parts_[side];
   if (side == home || near.contains(a.line, a.sectors)) {
     near.access(a);
     return;
   }
+  fabric_bytes_ += request_bytes;
   parts_[home]->access(a);  // a hit, or a fill from HBM
-  if ((copies_ == Copies::always || touched_[a.line] == 3u) && copyable(a.line)) {
-    cache::LineAccess copy = a;
-    copy.from_peer = true;
-    near.access(copy);
-  }
+  if (copies_to(a.line)) near.access(copy);
 }
 
 std::uint64_t L2Model::hbm_read_bytes() const {

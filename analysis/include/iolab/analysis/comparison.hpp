@@ -56,6 +56,7 @@ struct ModelVariant {
   sim::gpu::ModelOptions::L2Copies copies = sim::gpu::ModelOptions::L2Copies::shared;
   std::optional<double> copy_fraction;  ///< ModelOptions::l2_copy_fraction; unset: 1 (every block may be copied)
   sim::gpu::ModelOptions::L2Sides sides = sim::gpu::ModelOptions::L2Sides::halves;
+  sim::gpu::ModelOptions::L2WriteCopies write_copies = sim::gpu::ModelOptions::L2WriteCopies::drop;
   std::optional<sim::gpu::ModelOptions::CtaPacing> pacing;  ///< how CTAs interleave (gpu_model.hpp); unset: the model's
   bool is_default() const;
   bool l2_is_default() const;  ///< no L2 field set (pacing aside)

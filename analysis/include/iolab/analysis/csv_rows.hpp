@@ -27,6 +27,8 @@ class CsvRow {
   const std::string& operator[](const char* column) const;
   /// The field as a whole number; InputError "<where>: malformed column 'c' ..." otherwise.
   std::uint64_t count(const char* column) const;
+  /// Whether the header names the column (for optional columns).
+  bool has(const char* column) const { return columns_.count(column) != 0; }
 
  private:
   std::string where_;

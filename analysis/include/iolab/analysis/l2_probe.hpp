@@ -7,9 +7,12 @@
 // mib, bytes, passes, sms, dram_read_bytes, dram_write_bytes (extra columns ignored). A missing column, a
 // row with the wrong number of fields, a count that is not a whole number, an unknown mode, rmw not 0/1,
 // bytes not a multiple of 16 x sms, or a GPU the model does not know throws InputError naming the file,
-// line and column.
+// line and column. Optional columns: sm_l2_read_bytes and sm_l2_write_bytes (the SMs' requests to the L2)
+// and fabric_bytes (lts__t_sectors_srcunit_ltcfabric x 32: requests one L2 partition forwards to the
+// other; -1 where the GPU lacks the counter), read when all three are present and fabric_bytes is not -1.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,8 @@ struct ProbeRun : MeasurementProvenance {
   std::uint64_t bytes = 0;  ///< the whole buffer
   std::uint32_t passes = 0, sms = 0;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  /// The optional columns, when present: SM<->L2 bytes (reads + writes) and fabric bytes.
+  std::optional<std::uint64_t> sm_l2_bytes, fabric_bytes;
   /// Reads of each line the launch requests: passes, times sms in shared mode (0 in write mode).
   std::uint64_t uses() const;
 };
@@ -35,6 +40,7 @@ std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path&
 struct ProbeComparison {
   ProbeRun measured;
   std::uint64_t predicted_read_bytes = 0, predicted_write_bytes = 0;
+  std::uint64_t predicted_fabric_bytes = 0;  ///< sim::gpu::LaunchPrediction::fabric_bytes (0: one partition)
 };
 
 /// The GPU model's DRAM bytes for each run (the L2 starts empty, as ncu --cache-control all leaves it).

@@ -42,6 +42,9 @@ struct LaunchPrediction {
   std::string name;
   std::uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  /// Two L2 partitions: bytes of the requests forwarded from one partition to the other (L2Model::
+  /// fabric_bytes); 0 with one.
+  std::uint64_t fabric_bytes = 0;
   double flops = 0, time_s = 0;
   std::string bound_by;  ///< "compute", "latency" (latency-chained CTAs), "dram" or "l2"
 };
@@ -51,6 +54,7 @@ struct KernelPrediction {
   std::vector<LaunchPrediction> launches;
   std::uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  std::uint64_t fabric_bytes = 0;  ///< LaunchPrediction::fabric_bytes summed
   double time_s = 0;
 };
 
@@ -83,8 +87,9 @@ struct ModelOptions {
   ///    it misses too) and the near partition gets a clean copy, no DRAM bytes: always (L2Copies::always), or
   ///    only once SMs of both sides have touched the block (L2Copies::shared); with l2_copy_fraction f < 1,
   ///    only blocks of a fixed hashed subset of about f of them get copies (L2Model::copyable). A write goes to
-  ///    the home partition and drops the other partition's copy. DRAM bytes are the partitions' fills and
-  ///    write-backs.
+  ///    the home partition; the writer's near partition, if it is not the home, drops its copy
+  ///    (L2WriteCopies::drop) or keeps a clean one as a read would leave it (L2WriteCopies::keep). DRAM bytes
+  ///    are the partitions' fills and write-backs.
   std::optional<std::uint64_t> l2_capacity_bytes;
   std::optional<std::uint64_t> l2_dirty_limit_bytes;
   cache::DirtyClean l2_dirty_clean = cache::DirtyClean::oldest;  ///< with a dirty limit: which line is cleaned
@@ -95,6 +100,8 @@ struct ModelOptions {
   double l2_copy_fraction = 1.0;  ///< in [0, 1]
   enum class L2Sides { halves, parity };  ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
   L2Sides l2_sides = L2Sides::halves;
+  enum class L2WriteCopies { drop, keep };
+  L2WriteCopies l2_write_copies = L2WriteCopies::drop;
   /// How the resident CTAs' transfers interleave.
   ///  * lockstep: every resident CTA issues one transfer per round, in slot order.
   ///  * age: a timed replay. Every slot has a clock; the slot with the earliest clock (ties: the lower slot)
