@@ -5,6 +5,7 @@
 namespace iolab::cli {
 
 void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f) {
+  // Every option overrides one field of the GPU's own L2 model (sim::gpu::GpuSpec::l2); unset ones keep it.
   auto& v = f.variant;
   cmd->add_option("--l2-capacity", v.capacity_fraction, "L2 model variant: capacity as a fraction of the physical L2")
       ->check(CLI::Range(0.001, 1.0));
@@ -39,16 +40,18 @@ void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f) {
 void finish_model_variant(ModelVariantFlags& f) {
   auto& v = f.variant;
   if (!f.replacement.empty()) v.replacement = sim::cache::parse_replacement(f.replacement);
-  v.copies = f.copies == "always" ? sim::gpu::ModelOptions::L2Copies::always : sim::gpu::ModelOptions::L2Copies::shared;
-  v.sides = f.sides == "parity" ? sim::gpu::ModelOptions::L2Sides::parity : sim::gpu::ModelOptions::L2Sides::halves;
-  v.write_copies = f.write_copies == "keep" ? sim::gpu::ModelOptions::L2WriteCopies::keep
-                                            : sim::gpu::ModelOptions::L2WriteCopies::drop;
-  v.dirty_clean = sim::cache::parse_dirty_clean(f.clean);
+  if (!f.copies.empty()) v.copies = f.copies == "always" ? sim::gpu::L2Copies::always : sim::gpu::L2Copies::shared;
+  if (!f.sides.empty()) v.sides = f.sides == "parity" ? sim::gpu::L2Sides::parity : sim::gpu::L2Sides::halves;
+  if (!f.write_copies.empty())
+    v.write_copies = f.write_copies == "keep" ? sim::gpu::L2WriteCopies::keep : sim::gpu::L2WriteCopies::drop;
+  if (!f.clean.empty()) v.dirty_clean = sim::cache::parse_dirty_clean(f.clean);
   if (!f.pacing.empty())
     v.pacing = f.pacing == "age" ? sim::gpu::ModelOptions::CtaPacing::age : sim::gpu::ModelOptions::CtaPacing::lockstep;
-  if (f.clean != "oldest" && !v.dirty_fraction) throw sim::InputError("--l2-dirty-clean needs --l2-dirty-limit");
-  if (v.partitions == 1 && (f.copies != "shared" || f.sides != "halves" || v.copy_fraction || f.write_copies != "drop"))
-    throw sim::InputError("--l2-copies, --l2-copy-fraction, --l2-sides and --l2-write-copies need --l2-partitions 2");
+  if (v.dirty_clean && v.dirty_fraction && *v.dirty_fraction == 0)
+    throw sim::InputError("--l2-dirty-clean needs a dirty limit (not --l2-dirty-limit 0)");
+  if (v.partitions && *v.partitions == 1 && (v.copies || v.sides || v.copy_fraction || v.write_copies))
+    throw sim::InputError("--l2-copies, --l2-copy-fraction, --l2-sides and --l2-write-copies need 2 partitions, "
+                          "not --l2-partitions 1");
 }
 
 }  // namespace iolab::cli

@@ -11,13 +11,14 @@ namespace iolab::cli {
 
 struct ModelVariantFlags {
   analysis::ModelVariant variant;
-  std::string replacement, copies = "shared", sides = "halves", clean = "oldest", write_copies = "drop";
+  std::string replacement, copies, sides, clean, write_copies;  ///< empty: not given
   std::string pacing;  ///< --cta-pacing; empty: the model's
 };
 
 void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f);
-/// Fills f.variant from the string options; InputError for options that need others
-/// (--l2-copies / --l2-copy-fraction / --l2-sides / --l2-write-copies without --l2-partitions 2, --l2-dirty-clean without --l2-dirty-limit).
+/// Fills f.variant from the string options; InputError for options that contradict others
+/// (--l2-copies / --l2-copy-fraction / --l2-sides / --l2-write-copies with --l2-partitions 1, --l2-dirty-clean with
+/// --l2-dirty-limit 0).
 void finish_model_variant(ModelVariantFlags& f);
 
 }  // namespace iolab::cli

@@ -39,42 +39,39 @@ double target_for(const std::string& metric, const std::string& kernel) {
 }
 
 bool ModelVariant::l2_is_default() const {
-  return !capacity_fraction && !dirty_fraction && !replacement && ways == 0 && partitions == 1 && !copy_fraction &&
-         dirty_clean == sim::cache::DirtyClean::oldest;
+  return !capacity_fraction && !dirty_fraction && !replacement && !dirty_clean && !ways && !partitions && !copies &&
+         !copy_fraction && !sides && !write_copies;
 }
 
 bool ModelVariant::is_default() const { return l2_is_default() && !pacing; }
 
 std::string ModelVariant::describe() const {
   if (is_default()) return "the GPU model as it is";
-  const std::string cta =
-      !pacing ? std::string()
-              : (*pacing == sim::gpu::ModelOptions::CtaPacing::age ? "CTAs paced by age" : "CTAs in lockstep");
-  if (l2_is_default()) return cta;
   auto frac = [](double f) {
     char b[32];
     std::snprintf(b, sizeof b, "%.2f", f);
     return std::string(b);
   };
-  std::string d = partitions == 2 ? std::string("2 partitions (") +
-                                        (sides == sim::gpu::ModelOptions::L2Sides::halves ? "SM halves" : "SM parity") +
-                                        ", near copies " +
-                                        (copies == sim::gpu::ModelOptions::L2Copies::always ? "always" : "of shared blocks") +
-                                        (copy_fraction ? " for " + frac(*copy_fraction) + " of the blocks" : std::string()) +
-                                        (write_copies == sim::gpu::ModelOptions::L2WriteCopies::keep
-                                             ? ", kept on writes"
-                                             : std::string()) +
-                                        ")"
-                                  : std::string("1 partition");
-  d = "L2 of " + d;
-  d += ways ? ", " + std::to_string(ways) + "-way hashed sets" : ", fully associative";
-  if (capacity_fraction) d += ", capacity " + frac(*capacity_fraction) + " x L2";
-  if (dirty_fraction)
-    d += ", dirty limit " + frac(*dirty_fraction) + " x L2" +
-         (dirty_clean == sim::cache::DirtyClean::oldest ? std::string()
-                                                         : std::string(" (") + sim::cache::to_string(dirty_clean) + " line cleaned)");
-  if (replacement) d += std::string(", ") + sim::cache::to_string(*replacement);
-  return cta.empty() ? d : d + "; " + cta;
+  std::vector<std::string> parts;
+  if (partitions) parts.push_back(*partitions == 1 ? "1 partition" : std::to_string(*partitions) + " partitions");
+  if (sides) parts.push_back(*sides == sim::gpu::L2Sides::halves ? "SM halves" : "SM parity");
+  if (copies) parts.push_back(*copies == sim::gpu::L2Copies::always ? "near copies always" : "near copies of shared blocks");
+  if (copy_fraction) parts.push_back("near copies for " + frac(*copy_fraction) + " of the blocks");
+  if (write_copies)
+    parts.push_back(*write_copies == sim::gpu::L2WriteCopies::keep ? "near copies kept on writes"
+                                                                   : "near copies dropped on writes");
+  if (ways) parts.push_back(*ways ? std::to_string(*ways) + "-way hashed sets" : "fully associative");
+  if (capacity_fraction) parts.push_back("capacity " + frac(*capacity_fraction) + " x L2");
+  if (dirty_fraction) parts.push_back(*dirty_fraction > 0 ? "dirty limit " + frac(*dirty_fraction) + " x L2" : "no dirty limit");
+  if (dirty_clean) parts.push_back(std::string(sim::cache::to_string(*dirty_clean)) + " dirty line cleaned");
+  if (replacement) parts.push_back(sim::cache::to_string(*replacement));
+  std::string d;
+  for (const auto& p : parts) d += (d.empty() ? "" : ", ") + p;
+  const std::string cta =
+      !pacing ? std::string()
+              : (*pacing == sim::gpu::ModelOptions::CtaPacing::age ? "CTAs paced by age" : "CTAs in lockstep");
+  if (d.empty()) return "the GPU model with " + cta;
+  return "the GPU model with its L2 as: " + d + (cta.empty() ? "" : "; " + cta);
 }
 
 sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu::GpuSpec& spec) {
@@ -87,7 +84,7 @@ sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu
   o.l2_dirty_clean = variant.dirty_clean;
   o.l2_partitions = variant.partitions;
   o.l2_copies = variant.copies;
-  o.l2_copy_fraction = variant.copy_fraction.value_or(1.0);
+  o.l2_copy_fraction = variant.copy_fraction;
   o.l2_sides = variant.sides;
   o.l2_write_copies = variant.write_copies;
   if (variant.pacing) o.cta_pacing = *variant.pacing;

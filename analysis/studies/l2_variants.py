@@ -2,7 +2,8 @@
 """Compare L2 model variants against the committed measurements.
 
 Runs `iolab compare --json` (once per GPU's measurements) and `iolab probe --json` once per variant (the GPU model's own L2 first; every
-variant but the second paces CTAs by age, the model's default) and
+variant but the second paces CTAs by age, the model's default; each row changes one thing of the GPU's model
+unless its name says otherwise) and
 prints a Markdown table: per GPU, the attention configurations whose DRAM bytes (read + written) miss the
 issue-4 target (10 % flash, 15 % standard) per kernel with the kernel's DRAM MAPE in brackets, the DRAM
 misses in all, the SRAM<->L2 and runtime misses (which the L2 model can move only through the DRAM time),
@@ -19,39 +20,25 @@ import os
 import subprocess
 import sys
 
-DIRTY = ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]  # measured by the probe (write mode)
+# Every row changes the GPU's own L2 model (gpu_spec.cpp: two partitions of half the L2, SMs by parity, near
+# copies of every far block kept on writes, 32-way hashed sets, LRU, dirty limit 0.424 with a random line
+# cleaned; adopted 2026-11-22) in the way its name says. The table of the variants of the model before it (one
+# fully associative SRRIP cache of half the L2), with flags relative to that model, is kept in the H200's
+# COMPARISON.md ("The L2 capacity probe").
 VARIANTS = [
-    ("GPU model (half L2, fully associative, SRRIP, CTAs paced by age)", []),
-    ("the same, CTAs in lockstep (the model before 2026-11-22)", ["--cta-pacing", "lockstep"]),
-    ("DRRIP: SRRIP or BRRIP insertion, whichever misses less on sampled lines (set dueling)",
-     ["--l2-replacement", "drrip"]),
-    ("+ the probe's dirty limit (0.424 L2, random line cleaned)", ["--l2-dirty-limit", "0.424", "--l2-dirty-clean", "random"]),
-    ("probe fit, one cache: 16-way hashed, 0.75 L2, LRU, dirty limit",
-     ["--l2-ways", "16", "--l2-capacity", "0.75", "--l2-replacement", "lru", *DIRTY]),
-    ("2 partitions of 0.375 L2, copies of shared blocks, 16-way, LRU, dirty limit",
-     ["--l2-partitions", "2", "--l2-copies", "shared", "--l2-ways", "16", "--l2-capacity", "0.75", "--l2-replacement", "lru", *DIRTY]),
-    ("2 partitions of 0.5 L2, copies always, SM parity, 16-way, LRU, dirty limit",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-sides", "parity", "--l2-ways", "16", "--l2-capacity", "1.0",
-      "--l2-replacement", "lru", *DIRTY]),
-    ("the same, SRRIP",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-sides", "parity", "--l2-ways", "16", "--l2-capacity", "1.0",
-      "--l2-replacement", "srrip", *DIRTY]),
-    ("the same, LRU, SM halves",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-sides", "halves", "--l2-ways", "16", "--l2-capacity", "1.0",
-      "--l2-replacement", "lru", *DIRTY]),
-    ("2 partitions of 0.425 L2 (the probe's best fit), copies always, 16-way, SRRIP, the probe's dirty limit",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-capacity", "0.85",
-      "--l2-replacement", "srrip", *DIRTY]),
-    ("2 partitions of 0.425 L2, copies always, 16-way, SRRIP, dirty limit 0.45 (oldest cleaned)",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-ways", "16", "--l2-capacity", "0.85", "--l2-dirty-limit", "0.45"]),
-    # Capacity c and copy fraction f from the fine probe's two onsets (private data re-read from 0.59 of the
-    # L2, shared from 0.47; a private line takes 1 + f/2 slots, a shared one 1 + f): c = 0.79, f = 0.69.
-    ("2 partitions of 0.395 L2, fully associative, near copies of 0.69 of the blocks (c, f from the fine probe's onsets), SRRIP, dirty limit",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-copy-fraction", "0.69", "--l2-capacity", "0.79",
-      "--l2-replacement", "srrip", *DIRTY]),
-    ("the same, 16-way hashed sets",
-     ["--l2-partitions", "2", "--l2-copies", "always", "--l2-copy-fraction", "0.69", "--l2-ways", "16",
-      "--l2-capacity", "0.79", "--l2-replacement", "srrip", *DIRTY]),
+    ("GPU model (2 partitions of half the L2, SM parity, near copies always and kept on writes, 32-way, LRU, "
+     "dirty limit 0.424, random line cleaned)", []),
+    ("the same, CTAs in lockstep", ["--cta-pacing", "lockstep"]),
+    ("near copies dropped on writes (the model of the variant table before)", ["--l2-write-copies", "drop"]),
+    ("16-way sets", ["--l2-ways", "16"]),
+    ("64-way sets", ["--l2-ways", "64"]),
+    ("fully associative", ["--l2-ways", "0"]),
+    ("SRRIP instead of LRU", ["--l2-replacement", "srrip"]),
+    ("SMs by halves instead of parity", ["--l2-sides", "halves"]),
+    ("the oldest dirty line cleaned", ["--l2-dirty-clean", "oldest"]),
+    ("the model before 2026-11-22: one fully associative cache of half the L2, SRRIP, no dirty limit",
+     ["--l2-partitions", "1", "--l2-ways", "0", "--l2-capacity", "0.5", "--l2-replacement", "srrip",
+      "--l2-dirty-limit", "0"]),
 ]
 KERNELS = ["flash1", "flash2", "flash2_hopper", "standard"]
 

@@ -243,9 +243,10 @@ PYEOF
 [[ ($rc -eq 0 || $rc -eq 3) && -s "$TMP/cmp.png" && $(wc -l <"$TMP/cmp.csv") -eq 9 ]] && ok || bad "compare plot/csv"
 sed 's/,fp16,/,int8,/' "$TMP/meas.csv" >"$TMP/bad_meas.csv"
 # --misses lists every configuration outside its target: as many as the table's 'missed' column counts
-# (an L2 of 0.001 of the physical one makes DRAM predictions miss).
-"$IOLAB" compare --measured "$TMP/meas.csv" --l2-capacity 0.001 --misses >"$TMP/cmp_miss.txt"; rc=$?
-"$IOLAB" compare --measured "$TMP/meas.csv" --l2-capacity 0.001 --json >"$TMP/cmp_miss.json"
+# (one fully associative L2 of 0.001 of the physical one makes DRAM predictions miss).
+TINY="--l2-partitions 1 --l2-ways 0 --l2-capacity 0.001"
+"$IOLAB" compare --measured "$TMP/meas.csv" $TINY --misses >"$TMP/cmp_miss.txt"; rc=$?
+"$IOLAB" compare --measured "$TMP/meas.csv" $TINY --json >"$TMP/cmp_miss.json"
 $PY - "$TMP/cmp_miss.txt" "$TMP/cmp_miss.json" <<'PYEOF' && [[ $rc -eq 3 ]] && ok || bad "compare --misses"
 import json, re, sys
 txt = open(sys.argv[1]).read()
@@ -260,28 +261,31 @@ expect_error "compare bad dtype" compare --measured "$TMP/bad_meas.csv"
 expect_error "compare missing file" compare --measured "$TMP/nope.csv"
 # Model variants (L2, CTA pacing): named in the report; the default model's predictions when none is given; bad
 # values refused.
-"$IOLAB" compare --measured "$TMP/meas.csv" --l2-partitions 2 --l2-copies always --l2-ways 16 --l2-capacity 1.0 \
+"$IOLAB" compare --measured "$TMP/meas.csv" --l2-partitions 2 --l2-copies shared --l2-ways 16 --l2-capacity 0.9 \
   --l2-dirty-limit 0.45 --csv "$TMP/cmp_var.csv" >"$TMP/cmp_var.txt"; rc=$?
-[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: L2 of 2 partitions (SM halves, near copies always), 16-way hashed sets, capacity 1.00 x L2, dirty limit 0.45 x L2$" "$TMP/cmp_var.txt" \
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: the GPU model with its L2 as: 2 partitions, near copies of shared blocks, 16-way hashed sets, capacity 0.90 x L2, dirty limit 0.45 x L2$" "$TMP/cmp_var.txt" \
   && ok || bad "compare L2 variant report"
 ! grep -q "model variant" <("$IOLAB" compare --measured "$TMP/meas.csv") && ok || bad "compare names a variant by default"
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_var.csv" && bad "compare L2 variant changed nothing" || ok
-"$IOLAB" compare --measured "$TMP/meas.csv" --l2-replacement srrip --csv "$TMP/cmp_srrip.csv" >/dev/null
-cmp -s "$TMP/cmp.csv" "$TMP/cmp_srrip.csv" && ok || bad "compare --l2-replacement srrip differs from the H200's own model"
-expect_error "compare copies without partitions" compare --measured "$TMP/meas.csv" --l2-copies always
+# Options that repeat the GPU's own L2 (gpu_spec.cpp) change nothing.
+"$IOLAB" compare --measured "$TMP/meas.csv" --l2-replacement lru --l2-partitions 2 --l2-ways 32 --l2-sides parity \
+  --l2-copies always --l2-write-copies keep --l2-dirty-limit 0.424 --l2-dirty-clean random --l2-capacity 1.0 \
+  --csv "$TMP/cmp_lru.csv" >/dev/null
+cmp -s "$TMP/cmp.csv" "$TMP/cmp_lru.csv" && ok || bad "compare with the H200's own L2 spelled out differs from its model"
+expect_error "compare copies with one partition" compare --measured "$TMP/meas.csv" --l2-partitions 1 --l2-copies always
 expect_error "compare three partitions" compare --measured "$TMP/meas.csv" --l2-partitions 3
 expect_error "compare capacity above the L2" compare --measured "$TMP/meas.csv" --l2-capacity 1.5
 expect_error "compare unknown replacement" compare --measured "$TMP/meas.csv" --l2-replacement plru
-expect_error "compare cleaning without a dirty limit" compare --measured "$TMP/meas.csv" --l2-dirty-clean random
+expect_error "compare cleaning without a dirty limit" compare --measured "$TMP/meas.csv" --l2-dirty-limit 0 --l2-dirty-clean random
 expect_error "compare L2 smaller than one set" compare --measured "$TMP/meas.csv" --l2-ways 1024 --l2-capacity 0.001
 # CTA pacing: by age is the model's own (same predictions); lockstep is a variant, named in the report.
 "$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing age --csv "$TMP/cmp_age.csv" >/dev/null
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_age.csv" && ok || bad "compare --cta-pacing age differs from the model's own"
 "$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing lockstep >"$TMP/cmp_lock.txt"; rc=$?
-[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: CTAs in lockstep$" "$TMP/cmp_lock.txt" \
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: the GPU model with CTAs in lockstep$" "$TMP/cmp_lock.txt" \
   && ok || bad "compare --cta-pacing lockstep report"
 "$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing lockstep --l2-replacement drrip >"$TMP/cmp_both.txt"; rc=$?
-[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: L2 of 1 partition, fully associative, drrip; CTAs in lockstep$" "$TMP/cmp_both.txt" \
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: the GPU model with its L2 as: drrip; CTAs in lockstep$" "$TMP/cmp_both.txt" \
   && ok || bad "compare L2 and pacing variant report"
 expect_error "compare unknown pacing" compare --measured "$TMP/meas.csv" --cta-pacing random
 
@@ -291,8 +295,9 @@ grep -E '^"[^"]*",[^,]*,[^,]*,write,' "$PROBE" | head -3 | cat <(head -1 "$PROBE
 "$IOLAB" probe --measured "$TMP/probe.csv" --csv "$TMP/probe_out.csv" >"$TMP/probe.txt" && ok || bad "probe failed"
 grep -q "model: the GPU model as it is" "$TMP/probe.txt" && grep -q "write" "$TMP/probe.txt" && ok || bad "probe report"
 [[ $(wc -l <"$TMP/probe_out.csv") -eq 4 ]] && ok || bad "probe csv rows"
-"$IOLAB" probe --measured "$TMP/probe.csv" --l2-dirty-limit 0.424 --l2-dirty-clean random >"$TMP/probe_v.txt" &&
-  grep -q "dirty limit 0.42 x L2 (random line cleaned)" "$TMP/probe_v.txt" && ok || bad "probe variant report"
+"$IOLAB" probe --measured "$TMP/probe.csv" --l2-dirty-limit 0.3 --l2-dirty-clean oldest >"$TMP/probe_v.txt" &&
+  grep -q "model: the GPU model with its L2 as: dirty limit 0.30 x L2, oldest dirty line cleaned$" "$TMP/probe_v.txt" &&
+  ok || bad "probe variant report"
 # --json: the per-mode means and the score (shared left out) agree with the CSV it writes
 "$IOLAB" probe --measured "$TMP/probe.csv" --csv "$TMP/probe_out.csv" --json >"$TMP/probe.json" || bad "probe --json failed"
 $PY - "$TMP/probe.json" "$TMP/probe_out.csv" <<'PYEOF' && ok || bad "probe --json scores"
@@ -306,14 +311,15 @@ assert [g["mode"] for g in j["by_mode"]] == ["write"], j
 assert len(j["score"]) == 1 and j["score"][0]["launches"] == 3
 assert abs(j["score"][0]["mean_error_w"] - sum(err) / 3) < 1e-12 and sum(err) > 0, (j, err)
 PYEOF
-expect_error "probe --copy-fraction without partitions" probe --measured "$TMP/probe.csv" --l2-copy-fraction 0.5
-expect_error "probe --write-copies without partitions" probe --measured "$TMP/probe.csv" --l2-write-copies keep
+expect_error "probe --copy-fraction with one partition" probe --measured "$TMP/probe.csv" --l2-partitions 1 --l2-copy-fraction 0.5
+expect_error "probe --write-copies with one partition" probe --measured "$TMP/probe.csv" --l2-partitions 1 --l2-write-copies keep
 expect_error "probe bad --write-copies" probe --measured "$TMP/probe.csv" --l2-partitions 2 --l2-write-copies both
 # fabric bytes: measured share in the table and CSV; a model of two partitions predicts some, one predicts none
-"$IOLAB" probe --measured "$TMP/probe.csv" --l2-partitions 2 --l2-copies always --l2-write-copies keep \
-  --csv "$TMP/probe_fab.csv" >"$TMP/probe_fab.txt" && grep -q "kept on writes" "$TMP/probe_fab.txt" && ok ||
-  bad "probe --l2-write-copies keep"
-$PY - "$TMP/probe_fab.csv" "$TMP/probe_out.csv" "$TMP/probe.csv" <<'PYEOF' && ok || bad "probe fabric bytes"
+"$IOLAB" probe --measured "$TMP/probe.csv" --l2-write-copies drop \
+  --csv "$TMP/probe_fab.csv" >"$TMP/probe_fab.txt" && grep -q "near copies dropped on writes" "$TMP/probe_fab.txt" && ok ||
+  bad "probe --l2-write-copies drop"
+"$IOLAB" probe --measured "$TMP/probe.csv" --l2-partitions 1 --csv "$TMP/probe_one.csv" >/dev/null || bad "probe one partition"
+$PY - "$TMP/probe_fab.csv" "$TMP/probe_one.csv" "$TMP/probe.csv" <<'PYEOF' && ok || bad "probe fabric bytes"
 import csv, sys
 two, one, meas = (list(csv.DictReader(open(p))) for p in sys.argv[1:])
 assert [r["measured_fabric_bytes"] for r in two] == [r["fabric_bytes"] for r in meas], (two, meas)

@@ -85,23 +85,28 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     throw InputError("GPU model: block size must be a multiple of 32 bytes, at most 1024");
   KernelPrediction p;
 
+  // The GPU's L2 organisation, each field overridden by the options that are set.
+  const L2Organisation& org = spec.l2;
+  const std::uint32_t partitions = opts.l2_partitions.value_or(org.partitions);
+  const std::uint32_t ways = opts.l2_ways.value_or(org.ways);
   cache::CacheConfig cfg;
   cfg.line_bytes = opts.block_bytes;
   cfg.sector_bytes = 32;
   cfg.ways = 0;
   cfg.capacity_bytes = opts.l2_capacity_bytes.value_or(spec.l2_effective_bytes) / opts.block_bytes * opts.block_bytes;
-  cfg.dirty_limit_bytes = opts.l2_dirty_limit_bytes.value_or(0);
-  cfg.dirty_clean = opts.l2_dirty_clean;
-  if (opts.l2_partitions != 1 && opts.l2_partitions != 2)
-    throw InputError("GPU model: the L2 has 1 or 2 partitions, not " + std::to_string(opts.l2_partitions));
-  if (opts.l2_ways > 0) {
-    cfg.ways = opts.l2_ways;
+  cfg.dirty_limit_bytes = opts.l2_dirty_limit_bytes.value_or(
+      static_cast<u64>(org.dirty_limit_fraction * static_cast<double>(spec.l2_bytes)));
+  cfg.dirty_clean = opts.l2_dirty_clean.value_or(org.dirty_clean);
+  if (partitions != 1 && partitions != 2)
+    throw InputError("GPU model: the L2 has 1 or 2 partitions, not " + std::to_string(partitions));
+  if (ways > 0) {
+    cfg.ways = ways;
     cfg.hashed_sets = true;
     // Each partition a whole number of sets: round the capacity down to (partitions x ways) blocks.
-    const u64 unit = u64{opts.l2_partitions} * opts.l2_ways * opts.block_bytes;
+    const u64 unit = u64{partitions} * ways * opts.block_bytes;
     cfg.capacity_bytes = cfg.capacity_bytes / unit * unit;
   }
-  if (cfg.capacity_bytes < u64{opts.l2_partitions} * std::max<u64>(1, cfg.ways) * opts.block_bytes)
+  if (cfg.capacity_bytes < u64{partitions} * std::max<u64>(1, cfg.ways) * opts.block_bytes)
     throw InputError("GPU model: L2 capacity " + std::to_string(cfg.capacity_bytes) +
                      " B is less than one set of blocks per partition");
   cfg.replacement = opts.l2_replacement.value_or(spec.l2_replacement);
@@ -114,13 +119,17 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     base.push_back(next);
     next += (t.bytes + opts.block_bytes - 1) / opts.block_bytes * opts.block_bytes;
   }
-  const auto copies = opts.l2_copies == ModelOptions::L2Copies::always ? L2Model::Copies::always : L2Model::Copies::shared;
-  const auto write_copies = opts.l2_write_copies == ModelOptions::L2WriteCopies::keep ? L2Model::WriteCopies::keep
-                                                                                  : L2Model::WriteCopies::drop;
-  const bool parity = opts.l2_sides == ModelOptions::L2Sides::parity;
+  const auto copies =
+      opts.l2_copies.value_or(org.copies) == L2Copies::always ? L2Model::Copies::always : L2Model::Copies::shared;
+  const auto write_copies = opts.l2_write_copies.value_or(org.write_copies) == L2WriteCopies::keep
+                                ? L2Model::WriteCopies::keep
+                                : L2Model::WriteCopies::drop;
+  const double copy_fraction = opts.l2_copy_fraction.value_or(org.copy_fraction);
+  const bool parity = opts.l2_sides.value_or(org.sides) == L2Sides::parity;
   const u64 blocks = next / opts.block_bytes;
-  auto make_l2 = [&] { return std::make_unique<L2Model>(cfg, ranges, opts.l2_partitions, copies, blocks,
-                                                    opts.l2_copy_fraction, write_copies); };
+  auto make_l2 = [&] {
+    return std::make_unique<L2Model>(cfg, ranges, partitions, copies, blocks, copy_fraction, write_copies);
+  };
   std::unique_ptr<L2Model> l2_ptr = make_l2();
   const auto sms_total = static_cast<std::size_t>(spec.sms);
   auto side_of = [&](std::size_t sm) -> unsigned { return parity ? sm % 2 : (sm < sms_total / 2 ? 0 : 1); };

@@ -17,8 +17,7 @@ const GpuSpec& gpu_spec(std::string_view name) {
   // paper, Table 1 (H100, 12 TB/s). mma.sync ceiling: the best FlashAttention-2 (mma.sync) forward figure on
   // an H100, 370 TFLOP/s (FlashAttention-3 paper, Fig. 5, d = 128, N = 16k): Hopper runs Ampere-style
   // mma.sync well below its wgmma rate. Special functions: 3.9 TFLOP/s (FlashAttention-3 paper, Sec. 3.1, H100;
-  // the H200 has the same SMs). L2 size and SM count as PyTorch reports them on the lent machines; the model
-  // uses half of the L2 (see gpu_spec.hpp).
+  // the H200 has the same SMs). L2 size and SM count as PyTorch reports them on the lent machines.
   //
   // Write ceiling: cuBLAS's S = Q K^T launch of `standard` streams S out (reads are 2-6 % of its bytes) and
   // reaches only 3.1-3.3 TB/s of writes on the H200 and 2.5-2.7 TB/s on the H100, below the copy ceiling
@@ -41,13 +40,23 @@ const GpuSpec& gpu_spec(std::string_view name) {
   // given to every flash2 and flash2_hopper CTA, unfitted there: it takes their runtime misses on short
   // launches (N = 512-1024) from 5 to 0 of 24 (flash2_hopper) and keeps flash2's at 0 of 44, on both GPUs.
   //
-  // L2 replacement: SRRIP (2-bit re-reference prediction, insertion at RRPV 2, a hit sets 0; among RRPV-3
-  // lines the oldest goes first; cache_model.hpp), not LRU. Chosen over LRU, random, BIP, BRRIP (epsilon
-  // 1/32, the papers' value) and SRRIP evicting the newest RRPV-3 line first, by the DRAM targets met on the
-  // 232 configurations of analysis/measurements/{h200,h100}_2026-11-21 (no parameter fitted): DRAM bytes
-  // missed 5 -> 4 (H200) and 16 -> 13 (H100), no other target lost; table in the H200's COMPARISON.md,
-  // "The L2's replacement policy".
-  //
+  // L2 organisation (adopted 2026-11-22; before it: one fully associative cache of half the L2 with SRRIP).
+  // Every figure below is measured by the L2 probes (kernels/bench/l2_capacity_probe.cu, l2_fabric_probe.sh;
+  // analysis/measurements/l2_probe_2026-11-21/, l2_probe_fine_2026-11-22/, l2_fabric_probe_2026-11-21/) or
+  // is the physical size; the associativity is the one choice the probes leave open:
+  //  * two partitions of half the physical L2 each, SMs assigned by parity, a near copy of every block an SM
+  //    of the other half uses (data every SM reads is kept up to about half the L2, data one SM uses up to
+  //    0.59 of it, and only 0.4 % of a shared buffer's requests cross between the partitions);
+  //  * a write keeps the writer's near copy (L2WriteCopies::keep): read-modify-write data is lost from the
+  //    same size as read-only data (H100 30 MiB), and 0.327 of a private read-modify-write buffer's requests
+  //    cross between the partitions (model: 0.305; dropping the copy on writes gives 0.484);
+  //  * at most 0.424 of the L2 dirty (the dirty residue of a write-streaming launch, both GPUs), a random
+  //    dirty line cleaned at the limit (cleaning the oldest writes back 3 W at 24 MiB where the GPU writes 1);
+  //  * LRU within 32-way hashed sets of 1 KiB blocks. 16, 32, 64 and 128 ways and full associativity fit the
+  //    probe alike (mean error 0.10-0.16 W); on the 232 attention configurations 32 ways miss 6 DRAM targets,
+  //    all also missed by the earlier model (15 missed), 16 ways 18, 64 ways 6 (losing 2), 128 ways 11, fully
+  //    associative 15; SRRIP instead of LRU 11 at 32 ways.
+  // Table and evidence: the H200's COMPARISON.md, "The L2 model adopted on 2026-11-22".
   // CTA issue rates by age (ModelOptions::CtaPacing::age): flash2's per-block timelines (attention_measure
   // --trace, kernels/bench/cta_trace.sh; analysis/measurements/cta_trace_2026-11-22/) show that the CTAs
   // sharing an SM do not progress alike: the one that started first runs fastest, and a block starting in a
@@ -66,14 +75,16 @@ const GpuSpec& gpu_spec(std::string_view name) {
   static const std::map<std::string, std::vector<std::vector<double>>, std::less<>> age_rates{
       {"flash2_fwd", {{1.0}, {1.0, 0.914}, {}, {1.0, 0.910, 0.792, 0.662}}},
       {"flash2_hopper_fwd", {{1.0}, {1.0, 0.605}}}};
-  static const GpuSpec h100{"h100", 132, 50ull << 20, 25ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
+  static const L2Organisation l2{2, L2Sides::parity, L2Copies::always, L2WriteCopies::keep, 1.0, 32, 0.424,
+                                 cache::DirtyClean::random};
+  static const GpuSpec h100{"h100", 132, 50ull << 20, 50ull << 20, 228ull << 10, 3.0e12, 2.6e12, 3.08e-6, 2.77e9, 12e12, 370e12, 798e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H100 copy 3.0 TB/s, bf16 GEMM 798 TFLOP/s, 132 SMs, 50 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s), Sec. 3.1 (3.9 TFLOP/s exp)",
-                            cache::Replacement::srrip, 1.0 / 32, age_rates};
-  static const GpuSpec h200{"h200", 132, 60ull << 20, 30ull << 20, 228ull << 10, 4.3e12, 3.3e12, 3.08e-6, 2.77e9, 12e12, 370e12, 788e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
+                            cache::Replacement::lru, 1.0 / 32, age_rates, l2};
+  static const GpuSpec h200{"h200", 132, 60ull << 20, 60ull << 20, 228ull << 10, 4.3e12, 3.3e12, 3.08e-6, 2.77e9, 12e12, 370e12, 788e12, 3.9e12, 4e-6, 0.80e-6, 5.17e-6,
                             "device/KINDS.md (H200 copy 4.3 TB/s, bf16 GEMM 788 TFLOP/s, 132 SMs, 60 MB L2); "
                             "FlashAttention-3 paper Table 1 (L2 12 TB/s), Fig. 5 (FA2 370 TFLOP/s on H100), Sec. 3.1 (3.9 TFLOP/s exp)",
-                            cache::Replacement::srrip, 1.0 / 32, age_rates};
+                            cache::Replacement::lru, 1.0 / 32, age_rates, l2};
   if (name == "h100") return h100;
   if (name == "h200") return h200;
   throw InputError("unknown GPU '" + std::string(name) + "' for the GPU model (known: h100, h200)");

@@ -49,19 +49,20 @@ double target_for(const std::string& metric, const std::string& kernel);
 /// and dirty limit as fractions of each run's physical L2, GpuSpec::l2_bytes; sets, partitions, replacement)
 /// and how CTAs interleave; unset fields keep the GPU's model.
 struct ModelVariant {
-  std::optional<double> capacity_fraction, dirty_fraction;
+  std::optional<double> capacity_fraction, dirty_fraction;  ///< dirty_fraction 0: no dirty limit
   std::optional<sim::cache::Replacement> replacement;
-  sim::cache::DirtyClean dirty_clean = sim::cache::DirtyClean::oldest;
-  std::uint32_t ways = 0, partitions = 1;
-  sim::gpu::ModelOptions::L2Copies copies = sim::gpu::ModelOptions::L2Copies::shared;
-  std::optional<double> copy_fraction;  ///< ModelOptions::l2_copy_fraction; unset: 1 (every block may be copied)
-  sim::gpu::ModelOptions::L2Sides sides = sim::gpu::ModelOptions::L2Sides::halves;
-  sim::gpu::ModelOptions::L2WriteCopies write_copies = sim::gpu::ModelOptions::L2WriteCopies::drop;
+  std::optional<sim::cache::DirtyClean> dirty_clean;
+  std::optional<std::uint32_t> ways, partitions;  ///< ways 0: fully associative
+  std::optional<sim::gpu::L2Copies> copies;
+  std::optional<double> copy_fraction;
+  std::optional<sim::gpu::L2Sides> sides;
+  std::optional<sim::gpu::L2WriteCopies> write_copies;
   std::optional<sim::gpu::ModelOptions::CtaPacing> pacing;  ///< how CTAs interleave (gpu_model.hpp); unset: the model's
   bool is_default() const;
   bool l2_is_default() const;  ///< no L2 field set (pacing aside)
-  /// One line, e.g. "L2 of 2 partitions (SM halves, near copies always), 16-way hashed sets, capacity 1.00 x L2",
-  /// "CTAs in lockstep", or both joined by "; "; "the GPU model as it is" for the default.
+  /// One line naming what the variant sets, e.g. "the GPU model with its L2 as: 1 partition, fully
+  /// associative, capacity 0.50 x L2, no dirty limit, srrip", "... with CTAs in lockstep", or "the GPU model
+  /// as it is" when nothing is set.
   std::string describe() const;
 };
 

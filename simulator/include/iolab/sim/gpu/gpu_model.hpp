@@ -4,15 +4,16 @@
 // CTAs = SMs x CTAs per SM); their tile transfers are interleaved in time, each
 // CTA issuing at the rate its age rank on its SM gets (ModelOptions::cta_pacing:
 // the older CTAs of an SM run ahead, as measured; equal rates: one transfer per
-// resident CTA per round), and pass through the L2, modelled
-// as a fully associative cache of 1 KiB blocks with 32-byte sectors,
-// write-back and write-allocate, replacing by the GPU's policy (GpuSpec::
-// l2_replacement: SRRIP on H100 and H200; see cache/cache_model.hpp). The L2 keeps its
+// resident CTA per round), and pass through the L2, modelled in 1 KiB blocks
+// with 32-byte sectors, write-back and write-allocate, organised as the GPU's
+// GpuSpec::l2 says (H100/H200: two partitions, one per half of the SMs, with
+// near copies of far blocks, hashed 32-way sets, LRU, a dirty limit; why in
+// gpu_spec.cpp; l2_model.hpp). The L2 keeps its
 // contents from one launch to the next within a forward pass; dirty lines
 // left at the end are not written back (as a real kernel's end does not).
-// ModelOptions selects variants of that L2 (capacity, dirty limit, hashed
-// set-associative sets, two partitions with copies: l2_model.hpp) for
-// studying the model against measurements; the defaults are the model above.
+// ModelOptions selects variants of that L2 (capacity, dirty limit, sets,
+// partitions and copies, replacement) for studying the model against
+// measurements; unset, the GPU's own.
 //
 // Transfers marked TileTransfer::l1 (plain global loads and stores: flash1's
 // O, l, m) pass first through a per-SM LRU L1 of LaunchReplay::l1_bytes; only
@@ -76,10 +77,11 @@ struct ModelOptions {
   /// l2_epsilon). Random choices are seeded (CacheConfig::seed), so predictions are deterministic.
   std::optional<cache::Replacement> l2_replacement;
   std::optional<double> l2_epsilon;
-  /// L2 model variants, for studying the model (the defaults are the model `iolab compare` reports):
-  ///  * l2_capacity_bytes: the whole L2 model's capacity; unset: GpuSpec::l2_effective_bytes.
-  ///  * l2_dirty_limit_bytes: most dirty bytes it keeps (cache_model.hpp: the line dirtied longest ago is
-  ///    written back and stays resident); unset or 0: no limit.
+  /// L2 model variants, for studying the model: each field, when set, overrides the GPU's own L2 (GpuSpec::
+  /// l2_effective_bytes and GpuSpec::l2, an L2Organisation); unset fields keep the GPU's.
+  ///  * l2_capacity_bytes: the whole L2 model's capacity (all partitions).
+  ///  * l2_dirty_limit_bytes: most dirty bytes it keeps (cache_model.hpp: a dirty line is written back and stays
+  ///    resident, which one by l2_dirty_clean); 0: no limit.
   ///  * l2_ways: 0 fully associative; otherwise that many ways a set, sets indexed by a hash of the block.
   ///  * l2_partitions = 2: two caches of half the capacity (and half the dirty limit) each, one per half of the
   ///    SMs (l2_sides). Every block has a home partition (a hash of its index). A read looks in its side's
@@ -90,18 +92,18 @@ struct ModelOptions {
   ///    the home partition; the writer's near partition, if it is not the home, drops its copy
   ///    (L2WriteCopies::drop) or keeps a clean one as a read would leave it (L2WriteCopies::keep). DRAM bytes
   ///    are the partitions' fills and write-backs.
+  using L2Copies = gpu::L2Copies;
+  using L2Sides = gpu::L2Sides;
+  using L2WriteCopies = gpu::L2WriteCopies;
   std::optional<std::uint64_t> l2_capacity_bytes;
   std::optional<std::uint64_t> l2_dirty_limit_bytes;
-  cache::DirtyClean l2_dirty_clean = cache::DirtyClean::oldest;  ///< with a dirty limit: which line is cleaned
-  std::uint32_t l2_ways = 0;
-  std::uint32_t l2_partitions = 1;  ///< 1 or 2
-  enum class L2Copies { shared, always };
-  L2Copies l2_copies = L2Copies::shared;
-  double l2_copy_fraction = 1.0;  ///< in [0, 1]
-  enum class L2Sides { halves, parity };  ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
-  L2Sides l2_sides = L2Sides::halves;
-  enum class L2WriteCopies { drop, keep };
-  L2WriteCopies l2_write_copies = L2WriteCopies::drop;
+  std::optional<cache::DirtyClean> l2_dirty_clean;
+  std::optional<std::uint32_t> l2_ways;
+  std::optional<std::uint32_t> l2_partitions;  ///< 1 or 2
+  std::optional<L2Copies> l2_copies;
+  std::optional<double> l2_copy_fraction;  ///< in [0, 1]
+  std::optional<L2Sides> l2_sides;
+  std::optional<L2WriteCopies> l2_write_copies;
   /// How the resident CTAs' transfers interleave.
   ///  * lockstep: every resident CTA issues one transfer per round, in slot order.
   ///  * age: a timed replay. Every slot has a clock; the slot with the earliest clock (ties: the lower slot)
