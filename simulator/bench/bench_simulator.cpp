@@ -5,12 +5,15 @@
 // Results are recorded in simulator/bench/RESULTS.md with date and machine.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+
 #include "iolab/analysis/sweep.hpp"
 #include "iolab/sim/attention/algorithm.hpp"
 #include "iolab/sim/attention/simulate.hpp"
 #include "iolab/sim/cache/cache_model.hpp"
 #include "iolab/sim/cache/line_trace.hpp"
 #include "iolab/sim/cache/stack_distance.hpp"
+#include "iolab/sim/gpu/l2_model.hpp"
 
 using namespace iolab;
 
@@ -123,6 +126,34 @@ void BM_Drrip_FullyAssociative_4MiB(benchmark::State& state) {
 BENCHMARK(BM_Drrip_FullyAssociative_4MiB)->Unit(benchmark::kMillisecond);
 void BM_Drrip_16way_4MiB(benchmark::State& state) { cache_bench(state, 16, 4ull << 20, sim::cache::Replacement::drrip); }
 BENCHMARK(BM_Drrip_16way_4MiB)->Unit(benchmark::kMillisecond);
+
+// The GPU model's L2 as H100/H200 use it (sim/gpu/gpu_spec.cpp): two partitions of half the capacity, near
+// copies of far blocks kept on writes, 32-way hashed LRU sets, a dirty limit of 0.424 of the capacity with a
+// random line cleaned. The same trace, the accesses alternating between the two sides of the SMs.
+void l2_model_bench(benchmark::State& state, std::uint32_t partitions) {
+  const auto& trace = flash2_trace();
+  sim::cache::CacheConfig cfg;
+  cfg.capacity_bytes = 4ull << 20;
+  cfg.ways = 32;
+  cfg.hashed_sets = true;
+  cfg.dirty_limit_bytes = static_cast<std::uint64_t>(0.424 * static_cast<double>(cfg.capacity_bytes));
+  cfg.dirty_clean = sim::cache::DirtyClean::random;
+  std::uint64_t blocks = 0;
+  for (const auto& a : trace.accesses()) blocks = std::max<std::uint64_t>(blocks, a.line + 1);
+  for (auto _ : state) {
+    sim::gpu::L2Model l2(cfg, trace.tensors(), partitions, sim::gpu::L2Model::Copies::always, blocks, 1.0,
+                         sim::gpu::L2Model::WriteCopies::keep);
+    unsigned side = 0;
+    for (const auto& a : trace.accesses()) l2.access(a, side ^= 1u);
+    benchmark::DoNotOptimize(l2.hbm_read_bytes());
+  }
+  state.counters["line_accesses/s"] = benchmark::Counter(
+      static_cast<double>(trace.accesses().size() * state.iterations()), benchmark::Counter::kIsRate);
+}
+void BM_GpuL2_TwoPartitions_32way_4MiB(benchmark::State& state) { l2_model_bench(state, 2); }
+BENCHMARK(BM_GpuL2_TwoPartitions_32way_4MiB)->Unit(benchmark::kMillisecond);
+void BM_GpuL2_OnePartition_32way_4MiB(benchmark::State& state) { l2_model_bench(state, 1); }
+BENCHMARK(BM_GpuL2_OnePartition_32way_4MiB)->Unit(benchmark::kMillisecond);
 
 void BM_Belady_16way_4MiB(benchmark::State& state) {
   const auto& trace = flash2_trace();
