@@ -6,7 +6,11 @@
 #   bash kernels/bench/l2_capacity_probe.sh     # MIB="8 16 ...", MODES=private,rotate,write,shared to choose
 #
 # Writes $OUT/l2_probe.csv (one row per launch; bytes, not sectors), $OUT/smid.txt (the SM of each thread
-# block, from the first launch) and $OUT/probe.log; prints a summary per mode.
+# block, from the first launch) and $OUT/probe.log; prints a summary per mode. MODES=mixed (alone or with the
+# others) runs, per size, private read-modify-write with MIXED_PASSES passes (default 16) without and with a
+# stream of STREAM_KIB KiB per group of GROUP blocks per pass (defaults 128 and 16: flash1 at d = 128 reads a
+# 128 KiB K/V block per head and step, 16 splits a head) into $OUT/l2_probe_mixed.csv (the columns of
+# l2_probe.csv plus stream_kib, group, stream_bytes).
 set -uo pipefail
 OUT=${OUT:-$PWD/out-l2-capacity}
 source "$(dirname "$0")/bench_env.sh"
@@ -14,6 +18,9 @@ MIB=${MIB:-"8 16 20 24 28 32 36 40 48 56 64 96"}
 PASSES=${PASSES:-4}
 SHARED_PASSES=${SHARED_PASSES:-2}  # shared mode: each pass reads W on every SM
 MODES=${MODES:-private,rotate,write,shared}
+MIXED_PASSES=${MIXED_PASSES:-16}
+STREAM_KIB=${STREAM_KIB:-128}
+GROUP=${GROUP:-16}
 bench_setup probe.log
 bench_build l2_capacity_probe
 BIN="$BUILD/kernels/l2_capacity_probe"
@@ -25,12 +32,15 @@ M="gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,l1tex__m_xb
 ncu --query-metrics 2>/dev/null | grep -qE "^lts__t_sectors_srcunit_ltcfabric\b" && M="$M,lts__t_sectors_srcunit_ltcfabric.sum"
 CSV="$OUT/l2_probe.csv"
 echo "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_bytes,sm_l2_read_bytes,sm_l2_write_bytes,fabric_bytes,duration_ns" >"$CSV"
+want mixed && echo "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_bytes,sm_l2_read_bytes,sm_l2_write_bytes,fabric_bytes,duration_ns,stream_kib,group,stream_bytes" >"$MIXED_CSV"
 TMPD=$(mktemp -d)
 fails=0
-run() {  # mode rmw mib passes
-  local log="$TMPD/out.txt" ok vals
+MIXED_CSV="$OUT/l2_probe_mixed.csv"
+run() {  # mode rmw mib passes [stream_kib]: a row of $CSV, or with stream_kib (mixed runs) of $MIXED_CSV
+  local log="$TMPD/out.txt" ok vals extra=()
+  [[ -n ${5:-} && $1 == mixed ]] && extra=(--stream-kib "$5" --group "$GROUP")
   if ! ncu --csv --page raw --print-units base --cache-control all --clock-control none --metrics "$M" \
-      --log-file "$TMPD/ncu.log" "$BIN" --mode "$1" --mib "$3" --passes "$4" --rmw "$2" >"$log" 2>&1; then
+      --log-file "$TMPD/ncu.log" "$BIN" --mode "$1" --mib "$3" --passes "$4" --rmw "$2" "${extra[@]}" >"$log" 2>&1; then
     echo "FAILED: $*"; tail -3 "$log"; fails=$((fails + 1)); return
   fi
   [[ -s "$OUT/smid.txt" ]] || grep '^smid=' "$log" >"$OUT/smid.txt"
@@ -40,8 +50,12 @@ run() {  # mode rmw mib passes
       "lts__t_sectors_srcunit_ltcfabric.sum*32?" gpu__time_duration.sum) || [[ -z $ok ]]; then
     echo "FAILED to parse: $*"; fails=$((fails + 1)); return
   fi
-  local bytes=${ok#* bytes=} sms=${ok#ok sms=}
-  echo "\"$GPU\",$DRIVER,$DATE,$1,$2,$3,${bytes%% *},$4,${sms%% *},$vals" >>"$CSV"
+  local bytes=${ok#* bytes=} sms=${ok#ok sms=} stream=${ok##* stream_bytes=}
+  if [[ -n ${5:-} ]]; then
+    echo "\"$GPU\",$DRIVER,$DATE,$1,$2,$3,${bytes%% *},$4,${sms%% *},$vals,$5,$GROUP,$stream" >>"$MIXED_CSV"
+  else
+    echo "\"$GPU\",$DRIVER,$DATE,$1,$2,$3,${bytes%% *},$4,${sms%% *},$vals" >>"$CSV"
+  fi
 }
 want() { [[ ",$MODES," == *",$1,"* ]]; }
 for mib in $MIB; do
@@ -49,6 +63,7 @@ for mib in $MIB; do
   want rotate && run rotate 0 "$mib" "$PASSES" && run rotate 1 "$mib" "$PASSES"
   want write && run write 0 "$mib" 1
   want shared && run shared 0 "$mib" "$SHARED_PASSES"
+  want mixed && run private 1 "$mib" "$MIXED_PASSES" 0 && run mixed 1 "$mib" "$MIXED_PASSES" "$STREAM_KIB"
 done
 rm -rf "$TMPD"
 python3 - "$CSV" <<'PY'
@@ -63,5 +78,15 @@ for r in csv.DictReader(open(sys.argv[1])):
     fab = float(r["fabric_bytes"]) / sm if sm > 0 and float(r["fabric_bytes"]) >= 0 else float("nan")
     print(f"{r['mode']:8} {r['rmw']:>3} {r['mib']:>4} {rd / W:12.3f} {reread:12.3f} {wr / W:12.3f} {fab:9.3f}")
 PY
+if want mixed; then
+  python3 - "$MIXED_CSV" <<'PY'
+import csv, sys
+print(f"{'mode':8} {'MiB':>4} {'stream KiB':>10} {'passes':>6} {'private re-read/W':>17} {'DRAM write/W':>12}")
+for r in csv.DictReader(open(sys.argv[1])):
+    W, S = float(r["bytes"]), float(r["stream_bytes"])
+    rd, wr = float(r["dram_read_bytes"]), float(r["dram_write_bytes"])
+    print(f"{r['mode']:8} {r['mib']:>4} {r['stream_kib']:>10} {r['passes']:>6} {(rd - W - S) / W:17.3f} {wr / W:12.3f}")
+PY
+fi
 echo "== done, $fails failed"
 [[ $fails -eq 0 ]]
