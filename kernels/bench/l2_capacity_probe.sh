@@ -18,6 +18,7 @@ MIB=${MIB:-"8 16 20 24 28 32 36 40 48 56 64 96"}
 PASSES=${PASSES:-4}
 SHARED_PASSES=${SHARED_PASSES:-2}  # shared mode: each pass reads W on every SM
 MODES=${MODES:-private,rotate,write,shared}
+want() { [[ ",$MODES," == *",$1,"* ]]; }
 MIXED_PASSES=${MIXED_PASSES:-16}
 STREAM_KIB=${STREAM_KIB:-128}
 GROUP=${GROUP:-16}
@@ -27,15 +28,16 @@ BIN="$BUILD/kernels/l2_capacity_probe"
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 DRIVER=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader | head -1)
 DATE=$(date -u +%Y-%m-%d)
-echo "== l2_capacity_probe.sh on $GPU, driver $DRIVER, $DATE; sizes (MiB): $MIB; passes: $PASSES"
+echo "== l2_capacity_probe.sh on $GPU, driver $DRIVER, $DATE; sizes (MiB): $MIB; passes: $PASSES" \
+  "$(want mixed && echo "(mixed mode: $MIXED_PASSES passes, a stream of $STREAM_KIB KiB per group of $GROUP blocks)")"
 M="gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,l1tex__m_xbar2l1tex_read_bytes.sum,l1tex__m_l1tex2xbar_write_bytes.sum"
 ncu --query-metrics 2>/dev/null | grep -qE "^lts__t_sectors_srcunit_ltcfabric\b" && M="$M,lts__t_sectors_srcunit_ltcfabric.sum"
 CSV="$OUT/l2_probe.csv"
+MIXED_CSV="$OUT/l2_probe_mixed.csv"
 echo "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_bytes,sm_l2_read_bytes,sm_l2_write_bytes,fabric_bytes,duration_ns" >"$CSV"
 want mixed && echo "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_bytes,sm_l2_read_bytes,sm_l2_write_bytes,fabric_bytes,duration_ns,stream_kib,group,stream_bytes" >"$MIXED_CSV"
 TMPD=$(mktemp -d)
 fails=0
-MIXED_CSV="$OUT/l2_probe_mixed.csv"
 run() {  # mode rmw mib passes [stream_kib]: a row of $CSV, or with stream_kib (mixed runs) of $MIXED_CSV
   local log="$TMPD/out.txt" ok vals extra=()
   [[ -n ${5:-} && $1 == mixed ]] && extra=(--stream-kib "$5" --group "$GROUP")
@@ -57,7 +59,6 @@ run() {  # mode rmw mib passes [stream_kib]: a row of $CSV, or with stream_kib (
     echo "\"$GPU\",$DRIVER,$DATE,$1,$2,$3,${bytes%% *},$4,${sms%% *},$vals" >>"$CSV"
   fi
 }
-want() { [[ ",$MODES," == *",$1,"* ]]; }
 for mib in $MIB; do
   want private && run private 0 "$mib" "$PASSES" && run private 1 "$mib" "$PASSES"
   want rotate && run rotate 0 "$mib" "$PASSES" && run rotate 1 "$mib" "$PASSES"
