@@ -564,55 +564,38 @@ TEST_CASE("the probe's fabric share: a far SM's read-modify-write crosses on eve
 
 TEST_CASE("the attention kernels' fabric bytes: measured on both GPUs, predicted by partitions that keep near copies "
           "on writes", "[gpu]") {
-  // analysis/measurements/l2_fabric_probe_2026-11-21/<gpu>/<kernel>_B<b>_H<h>_N<n>_d<d>.csv: ncu --page raw, one
-  // row per launch, lts__t_sectors_srcunit_ltcfabric (32-byte sectors the L2 partitions forward to each other).
+  // analysis/measurements/l2_fabric_probe_2026-11-21/fabric_bytes.csv: per GPU and configuration, the sum over the
+  // launches of lts__t_sectors_srcunit_ltcfabric x 32 (bytes the L2 partitions forward to each other), written by
+  // kernels/bench/fabric_sums.py from the committed ncu reports beside it (tests/bench/test_ncu_raw.sh checks that).
   // flash1's O, l, m rows are read and written by one SM each: with near copies kept on writes (the GPUs' own L2
   // model) a far block crosses on its first read and on every write, and the model's fabric bytes are within
   // 6 % of the measured ones; with copies dropped on writes it crosses on every read too, +64 % to +80 %.
-  const auto root = std::filesystem::path(IOLAB_SOURCE_DIR) / "analysis/measurements/l2_fabric_probe_2026-11-21";
+  const auto csv = std::filesystem::path(IOLAB_SOURCE_DIR) / "analysis/measurements/l2_fabric_probe_2026-11-21/fabric_bytes.csv";
   std::size_t checked = 0;
-  for (const char* g : {"h100", "h200"}) {
-    for (const auto& entry : std::filesystem::directory_iterator(root / g)) {
-      const std::string stem = entry.path().stem().string();  // e.g. flash1_B4_H16_N4096_d128
-      char kernel[32] = {};
-      long B = 0, H = 0, N = 0, d = 0;
-      REQUIRE(std::sscanf(stem.c_str(), "%31[a-z0-9]_B%ld_H%ld_N%ld_d%ld", kernel, &B, &H, &N, &d) == 5);
-      std::ifstream in(entry.path());
-      std::string line;
-      std::vector<std::string> header;
-      double sectors = 0;
-      while (std::getline(in, line)) {
-        auto f = analysis::split_csv_line(line);
-        if (!f.empty() && f[0] == "ID") {
-          header = f;
-          continue;
+  analysis::for_each_csv_row(
+      csv, "fabric sums", {"gpu", "kernel", "batch", "heads", "N", "d", "fabric_bytes"},
+      [&](const analysis::CsvRow& row) {
+        const std::string& g = row["gpu"];
+        const std::string& kernel = row["kernel"];
+        const KernelShape shape{kernel, static_cast<std::int64_t>(row.count("batch")),
+                                static_cast<std::int64_t>(row.count("heads")), static_cast<std::int64_t>(row.count("N")),
+                                static_cast<std::int64_t>(row.count("d")), false, 2};
+        const double measured = static_cast<double>(row.count("fabric_bytes"));
+        REQUIRE(measured > 0);
+        ModelOptions keep, drop;
+        keep.flush_l2_between_launches = drop.flush_l2_between_launches = true;  // as ncu --cache-control all
+        drop.l2_write_copies = L2WriteCopies::drop;
+        const double k = static_cast<double>(predict(shape, gpu_spec(g), keep).fabric_bytes);
+        INFO(row.where() << " " << g << " " << kernel << ": measured " << measured << ", predicted " << k);
+        if (kernel == "standard") {
+          CHECK(std::abs(k / measured - 1) < 0.12);  // S and P streamed through: -1 % (H100), -9 % (H200)
+          return;
         }
-        if (header.empty() || f.size() != header.size()) continue;
-        const auto c = std::find(header.begin(), header.end(), "lts__t_sectors_srcunit_ltcfabric.sum") - header.begin();
-        REQUIRE(c < static_cast<std::ptrdiff_t>(header.size()));
-        std::string v = f[static_cast<std::size_t>(c)];
-        v.erase(std::remove(v.begin(), v.end(), ','), v.end());
-        if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0]))) continue;  // the units row
-        sectors += std::stod(v);
-      }
-      const double measured = 32 * sectors;
-      REQUIRE(measured > 0);
-      ModelOptions keep, drop;
-      keep.flush_l2_between_launches = drop.flush_l2_between_launches = true;  // as ncu --cache-control all
-      drop.l2_write_copies = L2WriteCopies::drop;
-      const KernelShape shape{kernel, B, H, N, d, false, 2};
-      const double k = static_cast<double>(predict(shape, gpu_spec(g), keep).fabric_bytes);
-      INFO(g << " " << stem << ": measured " << measured << ", predicted " << k);
-      if (std::string(kernel) == "standard") {
-        CHECK(std::abs(k / measured - 1) < 0.12);  // S and P streamed through: -1 % (H100), -9 % (H200)
-        continue;
-      }
-      CHECK(std::abs(k / measured - 1) < 0.06);
-      if (std::string(kernel) == "flash1")
-        CHECK(static_cast<double>(predict(shape, gpu_spec(g), drop).fabric_bytes) > 1.6 * measured);
-      ++checked;
-    }
-  }
+        CHECK(std::abs(k / measured - 1) < 0.06);
+        if (kernel == "flash1")
+          CHECK(static_cast<double>(predict(shape, gpu_spec(g), drop).fabric_bytes) > 1.6 * measured);
+        ++checked;
+      });
   CHECK(checked == 8);  // flash1 x 3 and flash2 x 1 per GPU (standard checked apart)
 }
 

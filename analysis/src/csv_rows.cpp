@@ -6,7 +6,9 @@
 #include "iolab/sim/units.hpp"
 
 namespace iolab::analysis {
-std::vector<std::string> split_csv_line(const std::string& line) {
+namespace {
+
+std::vector<std::string> split_csv(const std::string& line) {
   std::vector<std::string> out;
   std::string cur;
   bool quoted = false;
@@ -20,6 +22,8 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   out.push_back(cur);
   return out;
 }
+
+}  // namespace
 
 const std::string& CsvRow::operator[](const char* column) const {
   const auto it = columns_.find(column);
@@ -41,7 +45,7 @@ void for_each_csv_row(const std::filesystem::path& csv, const std::string& what,
   if (!in) throw sim::InputError("cannot read " + what + " '" + csv.string() + "'");
   std::string line;
   if (!std::getline(in, line)) throw sim::InputError(csv.string() + ": empty " + what + " file");
-  const auto header = split_csv_line(line);
+  const auto header = split_csv(line);
   std::map<std::string, std::size_t> columns;
   for (std::size_t i = 0; i < header.size(); ++i) columns[header[i]] = i;
   for (const char* c : required)
@@ -51,7 +55,7 @@ void for_each_csv_row(const std::filesystem::path& csv, const std::string& what,
   for (int lineno = 2; std::getline(in, line); ++lineno) {
     if (line.empty()) continue;
     const std::string where = csv.string() + ":" + std::to_string(lineno);
-    auto fields = split_csv_line(line);
+    auto fields = split_csv(line);
     if (fields.size() != header.size())
       throw sim::InputError(where + ": " + std::to_string(fields.size()) + " fields, the header has " +
                             std::to_string(header.size()));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kernels/bench/ncu_raw.py and ncu_aggregate.py on ncu reports: a committed H100 report (one flash2 launch,
+# kernels/bench/ncu_raw.py, ncu_aggregate.py and fabric_sums.py on ncu reports: a committed H100 report (one flash2 launch,
 # analysis/measurements/l2_fabric_probe_2026-11-21) and generated ones; values, errors, exit codes.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,5 +48,14 @@ expect "ncu_aggregate: summed and scaled" "2003,64096" \
 echo "no CSV here" >"$T/empty.log"
 out=$($RAW "$T/empty.log" dram__bytes_read.sum 2>&1); rc=$?
 expect "no report: exit 1 and one line" "1 $T/empty.log: no ncu CSV header (profiling failed?)" "$rc $out"
+# fabric_sums.py: the committed fabric_bytes.csv (read by the GPU model's test) is what it gives on the committed
+# reports; the flash2 row's fabric bytes are the single launch's above; a bad file name is refused.
+FAB="$PY $ROOT/kernels/bench/fabric_sums.py"
+FD=$ROOT/analysis/measurements/l2_fabric_probe_2026-11-21
+expect "fabric_sums: the committed fabric_bytes.csv" "$(cat "$FD/fabric_bytes.csv")" "$($FAB "$FD"/h100/*.csv "$FD"/h200/*.csv)"
+expect "fabric_sums: flash2's launch" "204600768" "$($FAB "$REPORT" | awk -F, 'NR == 2 { print $8 }')"
+cp "$REPORT" "$T/flash2.csv"
+out=$($FAB "$T/flash2.csv" 2>&1); rc=$?
+expect "fabric_sums: a file name without the configuration" "1 $T/flash2.csv: not <kernel>_B<b>_H<h>_N<n>_d<d>.csv" "$rc $out"
 ((fails == 0)) && echo "all ncu report checks passed"
 exit $((fails > 0))

@@ -36,10 +36,6 @@ class CsvRow {
   std::vector<std::string> fields_;
 };
 
-/// The fields of one CSV line: commas inside double quotes do not split, the quotes are dropped, a trailing
-/// '\r' is ignored.
-std::vector<std::string> split_csv_line(const std::string& line);
-
 void for_each_csv_row(const std::filesystem::path& csv, const std::string& what,
                       std::initializer_list<const char*> required, const std::function<void(const CsvRow&)>& fn);
 
