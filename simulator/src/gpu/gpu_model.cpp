@@ -119,11 +119,8 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     base.push_back(next);
     next += (t.bytes + opts.block_bytes - 1) / opts.block_bytes * opts.block_bytes;
   }
-  const auto copies =
-      opts.l2_copies.value_or(org.copies) == L2Copies::always ? L2Model::Copies::always : L2Model::Copies::shared;
-  const auto write_copies = opts.l2_write_copies.value_or(org.write_copies) == L2WriteCopies::keep
-                                ? L2Model::WriteCopies::keep
-                                : L2Model::WriteCopies::drop;
+  const L2Copies copies = opts.l2_copies.value_or(org.copies);
+  const L2WriteCopies write_copies = opts.l2_write_copies.value_or(org.write_copies);
   const double copy_fraction = opts.l2_copy_fraction.value_or(org.copy_fraction);
   const bool parity = opts.l2_sides.value_or(org.sides) == L2Sides::parity;
   const u64 blocks = next / opts.block_bytes;

@@ -83,15 +83,9 @@ struct ModelOptions {
   ///  * l2_dirty_limit_bytes: most dirty bytes it keeps (cache_model.hpp: a dirty line is written back and stays
   ///    resident, which one by l2_dirty_clean); 0: no limit.
   ///  * l2_ways: 0 fully associative; otherwise that many ways a set, sets indexed by a hash of the block.
-  ///  * l2_partitions = 2: two caches of half the capacity (and half the dirty limit) each, one per half of the
-  ///    SMs (l2_sides). Every block has a home partition (a hash of its index). A read looks in its side's
-  ///    partition; on a miss there whose home is the other partition, the home serves it (filled from DRAM if
-  ///    it misses too) and the near partition gets a clean copy, no DRAM bytes: always (L2Copies::always), or
-  ///    only once SMs of both sides have touched the block (L2Copies::shared); with l2_copy_fraction f < 1,
-  ///    only blocks of a fixed hashed subset of about f of them get copies (L2Model::copyable). A write goes to
-  ///    the home partition; the writer's near partition, if it is not the home, drops its copy
-  ///    (L2WriteCopies::drop) or keeps a clean one as a read would leave it (L2WriteCopies::keep). DRAM bytes
-  ///    are the partitions' fills and write-backs.
+  ///  * l2_partitions (1 or 2), l2_sides, l2_copies, l2_copy_fraction, l2_write_copies: the partitions, which
+  ///    SMs use which, and which blocks get near copies (the contract in l2_model.hpp). DRAM bytes are the
+  ///    partitions' fills and write-backs.
   using L2Copies = gpu::L2Copies;
   using L2Sides = gpu::L2Sides;
   using L2WriteCopies = gpu::L2WriteCopies;

@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "iolab/sim/cache/cache_model.hpp"
+#include "iolab/sim/gpu/l2_model.hpp"
 
 namespace iolab::sim::gpu {
-
-enum class L2Copies { shared, always };       ///< near copies of blocks both sides use, or of every far block
-enum class L2Sides { halves, parity };         ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
-enum class L2WriteCopies { drop, keep };       ///< a write from a far SM drops its near copy, or keeps it
 
 /// How the GPU model's L2 is organised (l2_model.hpp, gpu_model.hpp; ModelOptions overrides each field):
 /// one cache or two partitions, which SMs use which partition, which blocks get near copies, hashed

@@ -30,10 +30,14 @@
 
 namespace iolab::sim::gpu {
 
+enum class L2Copies { shared, always };   ///< near copies of blocks both sides use, or of every far block
+enum class L2Sides { halves, parity };     ///< SMs [0, sms/2) and [sms/2, sms), or even and odd SMs
+enum class L2WriteCopies { drop, keep };   ///< a write from a far SM drops its near copy, or keeps it
+
 class L2Model {
  public:
-  enum class Copies { shared, always };
-  enum class WriteCopies { drop, keep };
+  using Copies = L2Copies;
+  using WriteCopies = L2WriteCopies;
   /// partitions: 1 or 2; blocks: number of distinct line indices the accesses may use (Copies::shared
   /// keeps a byte per block); copy_fraction in [0, 1]: the share of blocks that may get near copies
   /// (InputError outside).
