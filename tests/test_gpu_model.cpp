@@ -671,6 +671,76 @@ TEST_CASE("the L2 capacity probe's replay: exact SM<->L2 bytes, compulsory DRAM 
   CHECK_THROWS_AS(replay_l2_probe({"write", false, chunk, 2, 132}), sim::InputError);
 }
 
+TEST_CASE("the L2 probe's mixed mode: every CTA of a group reads its slice of the stream once per pass", "[gpu]") {
+  const auto& spec = gpu_spec("h100");
+  const std::uint64_t chunk = 32 * 1024 + 16 * 5;  // ragged
+  // Ragged groups (132 CTAs in groups of 16: 8 of 16 and one of 4; of 5: 26 of 5 and one of 2) and slices
+  // that are not a multiple of the 8 KiB step.
+  for (const std::uint32_t group : {16u, 5u, 132u, 200u}) {
+    for (const std::uint64_t slice : {std::uint64_t{16}, std::uint64_t{128 * 1024}, std::uint64_t{20 * 1024 + 48}}) {
+      for (const bool rmw : {false, true}) {
+        const std::uint32_t passes = 3;
+        const L2ProbeShape shape{"mixed", rmw, chunk, passes, 132, slice, group};
+        const auto r = replay_l2_probe(shape);
+        const std::uint64_t groups = (132 + group - 1) / group, W = chunk * 132;
+        REQUIRE(r.tensors.size() == 2);
+        CHECK(r.tensors[1].bytes == passes * groups * slice);
+        INFO("group " << group << ", slice " << slice << ", rmw " << rmw);
+        const auto p = predict(r, spec);  // < 8 MiB in all: fits the L2 model
+        CHECK(p.sram_read_bytes == passes * W + passes * 132 * slice);
+        CHECK(p.sram_write_bytes == (rmw ? passes * W : 0));
+        // each 32 B sector of both tensors read once
+        CHECK(p.dram_read_bytes == (W + 31) / 32 * 32 + (passes * groups * slice + 31) / 32 * 32);
+        CHECK(p.dram_write_bytes == 0);
+      }
+    }
+  }
+  // Beside a stream the private rows are lost earlier: more DRAM bytes read beyond the compulsory ones.
+  const std::uint64_t big = 24ull * (1 << 20) / 132 / 16 * 16;
+  const auto alone = predict(replay_l2_probe({"private", true, big, 16, 132}), spec);
+  const auto mixed = predict(replay_l2_probe({"mixed", true, big, 16, 132, 512 * 1024, 16}), spec);
+  CHECK(mixed.dram_read_bytes - 16 * 9 * 512 * 1024 > alone.dram_read_bytes);
+  CHECK_THROWS_AS(replay_l2_probe({"mixed", true, chunk, 1, 132, 0, 16}), sim::InputError);
+  CHECK_THROWS_AS(replay_l2_probe({"mixed", true, chunk, 1, 132, 100, 16}), sim::InputError);
+  CHECK_THROWS_AS(replay_l2_probe({"mixed", true, chunk, 1, 132, 1024, 0}), sim::InputError);
+  CHECK_THROWS_AS(replay_l2_probe({"private", true, chunk, 1, 132, 1024, 16}), sim::InputError);
+}
+
+TEST_CASE("the committed mixed probe series loads, and fits its compulsory reads where the buffer is small", "[gpu]") {
+  const auto dir = std::filesystem::path(IOLAB_SOURCE_DIR) / "analysis/measurements";
+  const auto files = analysis::find_mixed_probe_files(dir);
+  REQUIRE(files.size() == 4);  // H100 and H200, streams of 128 and 512 KiB per group and pass
+  std::vector<analysis::ProbeRun> small;
+  std::size_t rows = 0;
+  for (const auto& f : files)
+    for (const auto& r : analysis::load_probe_measurements(f)) {
+      ++rows;
+      REQUIRE(r.stream_kib.has_value());
+      CHECK((r.mode == "mixed") == (*r.stream_kib > 0));
+      CHECK(r.group == 16);
+      // The GPU reads each line of the buffer and of the stream at least once.
+      const std::uint64_t stream = std::uint64_t{r.passes} * 9 * *r.stream_kib * 1024;
+      CHECK(r.dram_read_bytes >= r.bytes + stream);
+      // the smallest buffer of each GPU (16 MiB H100, 20 MiB H200), alone or beside flash1's 128 KiB stream
+      if (r.bytes <= ((r.gpu.find("H100") != std::string::npos ? 16ull : 20ull) << 20) && *r.stream_kib <= 128)
+        small.push_back(r);
+    }
+  CHECK(rows == 72);
+  REQUIRE(small.size() == 6);
+  for (const auto& c : analysis::predict_probe(small, 2)) {
+    INFO(c.measured.source << " " << c.measured.mode << " " << c.measured.bytes);
+    // Within 1 % of the measured reads: the GPU and the model keep the rows and read each line once.
+    CHECK(std::abs(static_cast<double>(c.predicted_read_bytes) - static_cast<double>(c.measured.dram_read_bytes)) <
+          0.01 * static_cast<double>(c.measured.dram_read_bytes));
+  }
+  // The capacity probe's score leaves the series out; the mixed score takes every row of it.
+  const auto cmp = analysis::predict_probe(small, 2);
+  CHECK(analysis::probe_scores(cmp).empty());
+  const auto mixed = analysis::probe_mixed_scores(cmp);
+  REQUIRE(mixed.size() == 2);
+  CHECK(mixed[0].launches + mixed[1].launches == 6);
+}
+
 TEST_CASE("the committed L2 probe measurements: a dirty limit of 0.424 of the L2 gives the GPUs' dirty residue",
           "[gpu]") {
   // Write mode: the L2 keeps about 21.2 MiB (H100) and 25.4 MiB (H200) dirty at the end of a launch that
@@ -746,6 +816,21 @@ TEST_CASE("probe measurement files are validated row by row", "[gpu]") {
                     Catch::Contains("'rmw'"));
   CHECK_THROWS_WITH(analysis::load_probe_measurements(write("num.csv", header + "H200,1,2026,private,0,1,1056000,2,132,1e6,0\n")),
                     Catch::Contains("dram_read_bytes"));
+  const std::string mixed_header = "gpu,driver,date,mode,rmw,mib,bytes,passes,sms,dram_read_bytes,dram_write_bytes,stream_kib,group\n";
+  const auto mixed = analysis::load_probe_measurements(
+      write("mixed.csv", mixed_header + "H200,1,2026,mixed,1,1,1056000,2,132,1,0,128,16\nH200,1,2026,private,1,1,1056000,2,132,1,0,0,16\n"));
+  REQUIRE(mixed.size() == 2);
+  CHECK(mixed[0].stream_kib == std::optional<std::uint64_t>(128));
+  CHECK(mixed[1].stream_kib == std::optional<std::uint64_t>(0));
+  CHECK_FALSE(runs[0].stream_kib.has_value());
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("m1.csv", mixed_header + "H200,1,2026,mixed,1,1,1056000,2,132,1,0,0,16\n")),
+                    Catch::Contains("m1.csv:2") && Catch::Contains("goes with mode mixed"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("m2.csv", mixed_header + "H200,1,2026,private,1,1,1056000,2,132,1,0,64,16\n")),
+                    Catch::Contains("m2.csv:2") && Catch::Contains("goes with mode mixed"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("m3.csv", mixed_header + "H200,1,2026,mixed,1,1,1056000,2,132,1,0,64,0\n")),
+                    Catch::Contains("m3.csv:2") && Catch::Contains("'group'"));
+  CHECK_THROWS_WITH(analysis::load_probe_measurements(write("m4.csv", header + "H200,1,2026,mixed,1,1,1056000,2,132,1,0\n")),
+                    Catch::Contains("m4.csv:2") && Catch::Contains("(no column)"));
   std::filesystem::remove_all(dir);
 }
 

@@ -1,9 +1,11 @@
 // iolab probe: the GPU model's L2 replaying the L2 capacity probe (kernels/bench/l2_capacity_probe.cu)
 // against its committed measurements: per launch, DRAM bytes read and written over the buffer size W,
 // measured and predicted, the share of the SMs' L2 requests forwarded between the two L2 partitions
-// (measured where the CSV has it; 0 predicted for a one-partition model), per GPU and mode the mean error (analysis::probe_error_w), and per GPU the score
-// L2 model variants are ranked by (analysis::probe_scores); --json prints the last two only. No target: a
-// report for calibrating the L2 model (exit 0; 2 on bad input).
+// (measured where the CSV has it; 0 predicted for a one-partition model), per GPU and mode the mean error
+// (analysis::probe_error_w), per GPU the score L2 model variants are ranked by (analysis::probe_scores) and the
+// mean error over the mixed series (private rows next to a stream, l2_probe_mixed.csv:
+// analysis::probe_mixed_scores); --json prints the last three only. No target: a report for calibrating the
+// L2 model (exit 0; 2 on bad input). A folder is searched for l2_probe.csv and l2_probe_mixed.csv files.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -32,15 +34,19 @@ struct ProbeOptions {
 void run(const ProbeOptions& o) {
   std::vector<std::filesystem::path> files;
   if (std::filesystem::is_regular_file(o.measured)) files.push_back(o.measured);
-  else files = analysis::find_probe_files(o.measured);
+  else {
+    files = analysis::find_probe_files(o.measured);
+    for (auto& f : analysis::find_mixed_probe_files(o.measured)) files.push_back(std::move(f));
+  }
   std::vector<analysis::ProbeRun> runs;
   for (const auto& f : files)
     for (auto& r : analysis::load_probe_measurements(f)) runs.push_back(std::move(r));
   const auto cmp = analysis::predict_probe(runs, o.threads, o.l2.variant);
   const auto by_mode = analysis::probe_errors_by_mode(cmp);
   const auto scores = analysis::probe_scores(cmp);
+  const auto mixed = analysis::probe_mixed_scores(cmp);
   std::string out = "gpu,mode,rmw,bytes,passes,sms,measured_dram_read_bytes,predicted_dram_read_bytes,"
-                    "measured_dram_write_bytes,predicted_dram_write_bytes,measured_fabric_bytes,predicted_fabric_bytes\n";
+                    "measured_dram_write_bytes,predicted_dram_write_bytes,measured_fabric_bytes,predicted_fabric_bytes,stream_kib,group\n";
   for (const auto& c : cmp) {
     const auto& r = c.measured;
     out += "\"" + r.gpu + "\"," + r.mode + "," + (r.rmw ? "1" : "0") + "," + std::to_string(r.bytes) + "," +
@@ -48,7 +54,8 @@ void run(const ProbeOptions& o) {
            std::to_string(c.predicted_read_bytes) + "," + std::to_string(r.dram_write_bytes) + "," +
            std::to_string(c.predicted_write_bytes) + "," +
            (r.fabric_bytes ? std::to_string(*r.fabric_bytes) : std::string()) + "," +
-           std::to_string(c.predicted_fabric_bytes) + "\n";
+           std::to_string(c.predicted_fabric_bytes) + "," +
+           (r.stream_kib ? std::to_string(*r.stream_kib) + "," + std::to_string(r.group) : std::string(",")) + "\n";
   }
   if (o.json) {
     auto groups = [](const std::vector<analysis::ProbeErrorGroup>& gs, bool with_mode) {
@@ -63,7 +70,8 @@ void run(const ProbeOptions& o) {
     nlohmann::json j = {{"model", o.l2.variant.describe()},
                         {"launches", cmp.size()},
                         {"by_mode", groups(by_mode, true)},
-                        {"score", groups(scores, false)}};
+                        {"score", groups(scores, false)},
+                        {"mixed_score", groups(mixed, false)}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "L2 capacity probe: GPU model vs measured (" << runs.size() << " launches from " << files.size()
@@ -78,11 +86,12 @@ void run(const ProbeOptions& o) {
                  ? fixed(static_cast<double>(b) / static_cast<double>(*r.sm_l2_bytes), 3)
                  : std::string("-");
     };
-    Table t({"gpu", "mode", "rmw", "MiB", "DRAM read/W meas", "pred", "DRAM write/W meas", "pred", "fabric/SM meas",
+    Table t({"gpu", "mode", "rmw", "MiB", "stream KiB", "DRAM read/W meas", "pred", "DRAM write/W meas", "pred", "fabric/SM meas",
              "pred"});
     for (const auto& c : cmp) {
       const auto& r = c.measured;
       t.add({r.gpu, r.mode, r.rmw ? "1" : "0", fixed(static_cast<double>(r.bytes) / (1 << 20), 1),
+             r.stream_kib ? std::to_string(*r.stream_kib) : std::string("-"),
              fixed(per_w(r.dram_read_bytes, r), 3), fixed(per_w(c.predicted_read_bytes, r), 3),
              fixed(per_w(r.dram_write_bytes, r), 3), fixed(per_w(c.predicted_write_bytes, r), 3),
              r.fabric_bytes ? share(*r.fabric_bytes, r) : std::string("-"), share(c.predicted_fabric_bytes, r)});
@@ -92,11 +101,19 @@ void run(const ProbeOptions& o) {
     Table s({"gpu", "mode", "launches", "mean error"});
     for (const auto& g : by_mode) s.add({g.gpu, g.mode, std::to_string(g.launches), fixed(g.mean_error_w, 3)});
     s.print(std::cout);
-    std::cout << "\nscore (mean error over private, rotate and write launches; shared left out: the GPU's CTAs form\n"
-                 "convoys there that CTAs in lockstep cannot show):\n";
-    Table sc({"gpu", "launches", "score"});
-    for (const auto& g : scores) sc.add({g.gpu, std::to_string(g.launches), fixed(g.mean_error_w, 3)});
-    sc.print(std::cout);
+    if (!scores.empty()) {
+      std::cout << "\nscore (mean error over private, rotate and write launches; shared left out: the GPU's CTAs form\n"
+                   "convoys there that CTAs in lockstep cannot show):\n";
+      Table sc({"gpu", "launches", "score"});
+      for (const auto& g : scores) sc.add({g.gpu, std::to_string(g.launches), fixed(g.mean_error_w, 3)});
+      sc.print(std::cout);
+    }
+    if (!mixed.empty()) {
+      std::cout << "\nmixed series (private read-modify-write rows with and without a stream beside them):\n";
+      Table mx({"gpu", "launches", "mean error"});
+      for (const auto& g : mixed) mx.add({g.gpu, std::to_string(g.launches), fixed(g.mean_error_w, 3)});
+      mx.print(std::cout);
+    }
   }
   if (!o.csv.empty()) analysis::write_file_atomically(o.csv, out);
 }
@@ -107,7 +124,7 @@ void register_probe(CLI::App& app) {
   auto o = std::make_shared<ProbeOptions>();
   auto* cmd = app.add_subcommand(
       "probe", "Replay the L2 capacity probe through the GPU model's L2 and compare with its measurements");
-  cmd->add_option("--measured", o->measured, "An l2_probe.csv, or a folder searched for them")->capture_default_str();
+  cmd->add_option("--measured", o->measured, "An l2_probe.csv or l2_probe_mixed.csv, or a folder searched for both")->capture_default_str();
   cmd->add_option("--csv", o->csv, "Write measured and predicted DRAM bytes per launch");
   cmd->add_flag("--json", o->json, "Print the mean errors per GPU and mode, and the scores, as JSON");
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)");

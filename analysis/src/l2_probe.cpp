@@ -29,8 +29,8 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
         ProbeRun r;
         static_cast<MeasurementProvenance&>(r) = read_provenance(row);
         r.mode = row["mode"];
-        if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write")
-          throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared or write)");
+        if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write" && r.mode != "mixed")
+          throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared, write or mixed)");
         const std::uint64_t rmw = row.count("rmw");
         if (rmw > 1) throw sim::InputError(where + ": column 'rmw' = '" + row["rmw"] + "' (expected 0 or 1)");
         r.rmw = rmw == 1;
@@ -48,6 +48,19 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
           r.sm_l2_bytes = row.count("sm_l2_read_bytes") + row.count("sm_l2_write_bytes");
           r.fabric_bytes = row.count("fabric_bytes");
         }
+        if (row.has("stream_kib") && row.has("group")) {
+          r.stream_kib = row.count("stream_kib");
+          const std::uint64_t group = row.count("group");
+          if (group < 1 || group > (1u << 20))
+            throw sim::InputError(where + ": column 'group' = '" + row["group"] + "' (expected 1 .. 1048576)");
+          r.group = static_cast<std::uint32_t>(group);
+          if (*r.stream_kib > (1u << 20))
+            throw sim::InputError(where + ": column 'stream_kib' = '" + row["stream_kib"] + "' (at most 1048576)");
+        }
+        if ((r.mode == "mixed") != (r.stream_kib.value_or(0) > 0))
+          throw sim::InputError(where + ": mode '" + r.mode + "' with stream_kib '" +
+                                (row.has("stream_kib") ? row["stream_kib"] : std::string("(no column)")) +
+                                "' (a stream, stream_kib > 0, goes with mode mixed and only with it)");
         runs.push_back(std::move(r));
       });
   return runs;
@@ -57,13 +70,24 @@ std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path&
   return find_files_named(dir, "l2_probe.csv");
 }
 
+std::vector<std::filesystem::path> find_mixed_probe_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements folder '" + dir.string() + "'");
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().filename() == "l2_probe_mixed.csv") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads,
                                            const ModelVariant& variant) {
   std::vector<ProbeComparison> out(runs.size());
   parallel_for(runs.size(), threads, [&](std::size_t i) {
     const auto& m = runs[i];
     const auto& spec = sim::gpu::gpu_spec(m.gpu_model);
-    const sim::gpu::L2ProbeShape shape{m.mode, m.rmw, m.bytes / m.sms, m.passes, m.sms};
+    const sim::gpu::L2ProbeShape shape{m.mode, m.rmw, m.bytes / m.sms, m.passes, m.sms,
+                                       m.stream_kib.value_or(0) * 1024, m.group};
     const auto p = sim::gpu::predict(sim::gpu::replay_l2_probe(shape), spec, model_options(variant, spec));
     out[i] = {m, p.dram_read_bytes, p.dram_write_bytes, p.fabric_bytes};
   });
@@ -97,12 +121,21 @@ std::vector<ProbeErrorGroup> mean_by(const std::vector<ProbeComparison>& cmp,
 }  // namespace
 
 std::vector<ProbeErrorGroup> probe_errors_by_mode(const std::vector<ProbeComparison>& cmp) {
-  return mean_by(cmp, [](const ProbeRun& r) { return std::optional<std::string>(r.mode + (r.rmw ? " rmw" : "")); });
+  return mean_by(cmp, [](const ProbeRun& r) {
+    const bool series_companion = r.stream_kib && r.mode != "mixed";  // the mixed series' rows without a stream
+    return std::optional<std::string>(r.mode + (r.rmw ? " rmw" : "") + (series_companion ? " (mixed series)" : ""));
+  });
 }
 
 std::vector<ProbeErrorGroup> probe_scores(const std::vector<ProbeComparison>& cmp) {
   return mean_by(cmp, [](const ProbeRun& r) {
-    return r.mode == "shared" ? std::nullopt : std::optional<std::string>("scored");
+    return r.mode == "shared" || r.stream_kib ? std::nullopt : std::optional<std::string>("scored");
+  });
+}
+
+std::vector<ProbeErrorGroup> probe_mixed_scores(const std::vector<ProbeComparison>& cmp) {
+  return mean_by(cmp, [](const ProbeRun& r) {
+    return r.stream_kib ? std::optional<std::string>("mixed series") : std::nullopt;
   });
 }
 

@@ -325,6 +325,31 @@ two, one, meas = (list(csv.DictReader(open(p))) for p in sys.argv[1:])
 assert [r["measured_fabric_bytes"] for r in two] == [r["fabric_bytes"] for r in meas], (two, meas)
 assert all(int(r["predicted_fabric_bytes"]) > 0 for r in two) and all(r["predicted_fabric_bytes"] == "0" for r in one)
 PYEOF
+# the mixed series (l2_probe_mixed.csv): its rows replayed with their stream; the mixed score is their mean
+# error and the capacity probe's score leaves them out
+MIXED="$(dirname "$0")/../../analysis/measurements/l2_probe_mixed_2026-11-22/h100/s128/l2_probe_mixed.csv"
+head -5 "$MIXED" >"$TMP/mixed.csv"
+"$IOLAB" probe --measured "$TMP/mixed.csv" --csv "$TMP/mixed_out.csv" --json >"$TMP/mixed.json" || bad "probe mixed failed"
+$PY - "$TMP/mixed.json" "$TMP/mixed_out.csv" <<'PYEOF' && ok || bad "probe mixed series"
+import csv, json, sys
+j = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert [(r["mode"], r["stream_kib"], r["group"]) for r in rows] == [("private", "0", "16"), ("mixed", "128", "16")] * 2, rows
+# 16 MiB alone: the model reads the buffer once; beside the stream at least the buffer and the stream (16 passes
+# x 9 groups x 128 KiB), within 0.5 %
+assert int(rows[0]["predicted_dram_read_bytes"]) == int(rows[0]["bytes"]), rows[0]
+compulsory = int(rows[1]["bytes"]) + 16 * 9 * 128 * 1024
+assert compulsory <= int(rows[1]["predicted_dram_read_bytes"]) < 1.005 * compulsory, rows[1]
+assert j["score"] == [] and len(j["mixed_score"]) == 1 and j["mixed_score"][0]["launches"] == 4, j
+err = [(abs(int(r["predicted_dram_read_bytes"]) - int(r["measured_dram_read_bytes"])) / 16 +
+        abs(int(r["predicted_dram_write_bytes"]) - int(r["measured_dram_write_bytes"]))) / int(r["bytes"]) for r in rows]
+assert abs(j["mixed_score"][0]["mean_error_w"] - sum(err) / 4) < 1e-12, (j, err)
+PYEOF
+"$IOLAB" probe --measured "$TMP/mixed.csv" | grep -q "^mixed series" && ok || bad "probe mixed table"
+sed '3s/,mixed,/,private,/' "$TMP/mixed.csv" >"$TMP/bad_mixed.csv"
+expect_error "probe stream on a private row" probe --measured "$TMP/bad_mixed.csv"
+sed '2s/,private,/,mixed,/' "$TMP/mixed.csv" >"$TMP/bad_mixed.csv"
+expect_error "probe mixed row without a stream" probe --measured "$TMP/bad_mixed.csv"
 sed 's/,write,/,scan,/' "$TMP/probe.csv" >"$TMP/bad_probe.csv"
 expect_error "probe bad mode" probe --measured "$TMP/bad_probe.csv"
 expect_error "probe missing file" probe --measured "$TMP/nope.csv"

@@ -9,7 +9,9 @@
 // bytes not a multiple of 16 x sms, or a GPU the model does not know throws InputError naming the file,
 // line and column. Optional columns: sm_l2_read_bytes and sm_l2_write_bytes (the SMs' requests to the L2)
 // and fabric_bytes (lts__t_sectors_srcunit_ltcfabric x 32: requests one L2 partition forwards to the
-// other; -1 where the GPU lacks the counter), read when all three are present and fabric_bytes is not -1.
+// other; -1 where the GPU lacks the counter), read when all three are present and fabric_bytes is not -1;
+// stream_kib and group (the mixed series, l2_probe_mixed.csv), read when both are present: stream_kib > 0
+// exactly on mixed rows (0 on the same series' rows without a stream), group at least 1.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,8 +24,13 @@
 namespace iolab::analysis {
 
 struct ProbeRun : MeasurementProvenance {
-  std::string mode;                          ///< private, rotate, shared, write
+  std::string mode;                          ///< private, rotate, shared, write, mixed
   bool rmw = false;
+  /// The mixed series only (a file with the stream_kib and group columns): KiB of the stream slice each
+  /// group of `group` CTAs reads per pass, 0 on the series' rows without a stream. Unset: the capacity
+  /// probe's own files.
+  std::optional<std::uint64_t> stream_kib;
+  std::uint32_t group = 16;
   std::uint64_t bytes = 0;  ///< the whole buffer
   std::uint32_t passes = 0, sms = 0;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
@@ -36,6 +43,8 @@ struct ProbeRun : MeasurementProvenance {
 std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv);
 /// Every l2_probe.csv under `dir` (recursively), in path order.
 std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path& dir);
+/// Every l2_probe_mixed.csv under `dir` (recursively), in path order; none is an empty list, not an error.
+std::vector<std::filesystem::path> find_mixed_probe_files(const std::filesystem::path& dir);
 
 struct ProbeComparison {
   ProbeRun measured;
@@ -57,12 +66,16 @@ struct ProbeErrorGroup {
   std::size_t launches = 0;
   double mean_error_w = 0;
 };
-/// The mean probe_error_w per GPU and mode (" rmw" appended for read-modify-write launches), ordered by GPU
-/// and mode.
+/// The mean probe_error_w per GPU and mode (" rmw" appended for read-modify-write launches, " (mixed series)"
+/// for the mixed series' launches without a stream), ordered by GPU and mode.
 std::vector<ProbeErrorGroup> probe_errors_by_mode(const std::vector<ProbeComparison>& cmp);
-/// Per GPU, the mean probe_error_w over its private, rotate and write launches: the one number L2 model
-/// variants are ranked by (analysis/studies). Shared launches are left out: the GPU's CTAs form convoys
-/// there, which a replay of CTAs in lockstep cannot show. GPUs with only shared launches are left out.
+/// Per GPU, the mean probe_error_w over its private, rotate and write launches of the capacity probe
+/// (stream_kib unset): the one number L2 model variants are ranked by (analysis/studies). Shared launches
+/// are left out: the GPU's CTAs form convoys there, which a replay of CTAs in lockstep cannot show. GPUs
+/// with only shared launches are left out.
 std::vector<ProbeErrorGroup> probe_scores(const std::vector<ProbeComparison>& cmp);
+/// Per GPU, the mean probe_error_w over the mixed series' launches (stream_kib set: with and without a
+/// stream), mode "mixed series"; GPUs without such launches are left out.
+std::vector<ProbeErrorGroup> probe_mixed_scores(const std::vector<ProbeComparison>& cmp);
 
 }  // namespace iolab::analysis
