@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <random>
+#include <algorithm>
 #include <set>
 
 #include "iolab/sim/attention/simulate.hpp"
@@ -417,7 +418,8 @@ TEST_CASE("a dirty limit bounds resident dirty bytes and adds write-backs only, 
     const auto t = random_trace(seed, 20000, 300);
     for (std::uint32_t ways : {0u, 4u}) {
       for (auto r : {Replacement::lru, Replacement::srrip})
-      for (auto clean : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest}) {
+      for (auto clean : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest, DirtyClean::per_set_random,
+                         DirtyClean::per_set_oldest}) {
         CacheConfig c = with(cfg(64, ways), r);
         const auto free = simulate_lru(c, t, {{"A", 0, 1 << 20}, {"B", 1 << 20, 1 << 20}}, true);
         c.dirty_limit_bytes = 16 * 64;
@@ -441,7 +443,8 @@ TEST_CASE("a dirty limit bounds resident dirty bytes and adds write-backs only, 
   auto c = cfg(4, 0);
   c.dirty_limit_bytes = 64;
   CHECK_THROWS_AS(simulate_belady(c, reads({1, 2}), one_tensor()), InputError);
-  for (auto clean : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest})
+  for (auto clean : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest, DirtyClean::per_set_random,
+                     DirtyClean::per_set_oldest})
     CHECK(parse_dirty_clean(to_string(clean)) == clean);
   CHECK_THROWS_AS(parse_dirty_clean("newest"), InputError);
 }
@@ -494,7 +497,7 @@ TEST_CASE("hashed set indexing spreads a strided pattern that modulo indexing ma
     for (std::uint64_t l = 0; l < 8; ++l) t.push_back({l * 16, 1u, 0, false});
   auto c = cfg(32, 2);
   CHECK(simulate_lru(c, t, one_tensor()).misses == 24);  // 8 lines cycling through 2 ways
-  c.hashed_sets = true;
+  c.set_index = SetIndex::hashed;
   std::vector<int> per_set(16, 0);
   for (std::uint64_t l = 0; l < 8; ++l) ++per_set[c.set_of(l * 16)];
   int worst = 0;
@@ -515,7 +518,7 @@ TEST_CASE("hashed sets fill like random placement: a cyclic scan loses data grad
   // goes from no misses to all at the capacity, and how sharply depends on the set count.)
   for (std::uint64_t sets : {624, 632, 640, 1264}) {
     auto c = cfg(sets * 16, 16);
-    c.hashed_sets = true;
+    c.set_index = SetIndex::hashed;
     auto second_pass_misses = [&](double fill) {
       const auto w = static_cast<std::uint64_t>(fill * static_cast<double>(sets * 16));
       std::vector<LineAccess> t;
@@ -537,6 +540,92 @@ TEST_CASE("hashed sets fill like random placement: a cyclic scan loses data grad
     CHECK(below < w_below / 2);
     CHECK(above < w_above - w_above / 10);  // and sets with room at 115 %
     CHECK(above > w_above / 4);
+  }
+}
+
+TEST_CASE("balanced set indexing: each aligned run of `sets` lines takes every set once, so a scan keeps all "
+          "that fits", "[cache]") {
+  for (std::uint64_t sets : {624, 640, 1264}) {
+    auto c = cfg(sets * 16, 16);
+    c.set_index = SetIndex::balanced;
+    INFO(sets << " sets");
+    for (std::uint64_t run : {0, 1, 7, 1000}) {  // a permutation of the sets per aligned run
+      std::vector<int> hits(sets, 0);
+      for (std::uint64_t l = run * sets; l < (run + 1) * sets; ++l) ++hits[c.set_of(l)];
+      CHECK(std::all_of(hits.begin(), hits.end(), [](int n) { return n == 1; }));
+    }
+    // Runs are rotated differently (not line % sets): line r x sets lands in different sets for different r.
+    std::set<std::uint64_t> firsts;
+    for (std::uint64_t r = 0; r < 16; ++r) firsts.insert(c.set_of(r * sets));
+    CHECK(firsts.size() > 8);
+    // A scan of up to the capacity from line 0 hits in its second pass; a little over it loses every line of
+    // the sets it overfills (LRU), where hashed sets lose some below the capacity (previous test case).
+    auto second_pass_misses = [&](std::uint64_t w) {
+      std::vector<LineAccess> t;
+      for (int pass = 0; pass < 2; ++pass)
+        for (std::uint64_t l = 0; l < w; ++l) t.push_back({l, 1u, 0, false});
+      return simulate_lru(c, t, one_tensor()).misses - w;
+    };
+    CHECK(second_pass_misses(sets * 16) == 0);
+    CHECK(second_pass_misses(sets * 16 * 85 / 100) == 0);
+    CHECK(second_pass_misses(sets * 16 + sets / 2) == (sets / 2) * 17);  // sets/2 sets of 17 lines: all missed
+  }
+  CHECK(parse_set_index("balanced") == SetIndex::balanced);
+  for (auto i : {SetIndex::modulo, SetIndex::hashed, SetIndex::balanced}) CHECK(parse_set_index(to_string(i)) == i);
+  CHECK_THROWS_AS(parse_set_index("xor"), InputError);
+}
+
+TEST_CASE("a dirty limit per set: each set keeps its share dirty, whatever the other sets hold", "[cache]") {
+  // 4 sets x 4 ways of 64 B lines (one sector each), a limit of 12 lines: 3 per set. Lines 0, 4, 8, 12 share
+  // set 0 (modulo index); 1 is in set 1.
+  auto c = cfg(16, 4);
+  c.dirty_limit_bytes = 12 * 64;
+  auto run = [&](DirtyClean clean, std::initializer_list<std::uint64_t> writes) {
+    c.dirty_clean = clean;
+    LruCache cache(c, one_tensor());
+    for (auto l : writes) cache.access({l, 1u, 0, true});
+    return cache;
+  };
+  // Four dirty lines in set 0 (five in all): over the set's 3, under the global 12.
+  CHECK(run(DirtyClean::oldest, {1, 0, 4, 8, 12}).stats().cleanings == 0);
+  auto po = run(DirtyClean::per_set_oldest, {1, 0, 4, 8, 12});
+  CHECK(po.stats().cleanings == 1);
+  CHECK(po.dirty_bytes() == 4 * 64);
+  // per-set-oldest cleaned line 0 (the set's oldest dirty line, not line 1 of set 1): writing 0 again dirties
+  // it anew and takes set 0 over its share again; writing 1 again changes nothing.
+  auto po0 = run(DirtyClean::per_set_oldest, {1, 0, 4, 8, 12, 0});
+  CHECK(po0.stats().cleanings == 2);
+  auto po1 = run(DirtyClean::per_set_oldest, {1, 0, 4, 8, 12, 1});
+  CHECK(po1.stats().cleanings == 1);
+  // per-set-random: one of 0, 4, 8 (never 12, the line written, nor a line of another set), by seed.
+  std::set<std::uint64_t> outcomes;
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    c.seed = seed;
+    auto pr = run(DirtyClean::per_set_random, {1, 0, 4, 8, 12});
+    CHECK(pr.stats().cleanings == 1);
+    CHECK(pr.dirty_bytes() == 4 * 64);
+    pr.access({12, 1u, 0, true});  // the line just written stayed dirty: nothing new
+    CHECK(pr.stats().cleanings == 1);
+    pr.access({1, 1u, 0, true});
+    CHECK(pr.stats().cleanings == 1);
+    for (std::uint64_t l : {0, 4, 8}) {  // the one that was cleaned is dirtied again: one more cleaning
+      auto again = run(DirtyClean::per_set_random, {1, 0, 4, 8, 12, l});
+      if (again.stats().cleanings == 2) outcomes.insert(l);
+    }
+  }
+  CHECK(outcomes == std::set<std::uint64_t>{0, 4, 8});
+  c.seed = 1;
+  // Every set's dirty bytes stay within its share on random traces (so the total within the limit).
+  for (auto clean : {DirtyClean::per_set_oldest, DirtyClean::per_set_random}) {
+    auto d = cfg(64, 4);
+    d.dirty_limit_bytes = 16 * 64;  // 1 line per set
+    d.dirty_clean = clean;
+    LruCache cache(d, one_tensor());
+    for (const auto& a : random_trace(3, 20000, 300)) {
+      cache.access(a);
+      REQUIRE(cache.dirty_bytes() <= d.dirty_limit_bytes);
+    }
+    CHECK(cache.stats().cleanings > 0);
   }
 }
 

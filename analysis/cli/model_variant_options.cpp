@@ -13,10 +13,14 @@ void add_model_variant_options(CLI::App* cmd, ModelVariantFlags& f) {
                   "L2 model variant: most dirty bytes kept, as a fraction of the physical L2 (0: no limit)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--l2-dirty-clean", f.clean,
-                  "L2 model variant, with a dirty limit: the dirty line cleaned (oldest, random, set-oldest)")
-      ->check(CLI::IsMember({"oldest", "random", "set-oldest"}));
+                  "L2 model variant, with a dirty limit: the dirty line cleaned (oldest, random, set-oldest), or "
+                  "the limit split over the sets (per-set-random, per-set-oldest)")
+      ->check(CLI::IsMember({"oldest", "random", "set-oldest", "per-set-random", "per-set-oldest"}));
   cmd->add_option("--l2-ways", v.ways, "L2 model variant: ways per set, sets indexed by a hash (0: fully associative)")
       ->check(CLI::Range(0, 1024));
+  cmd->add_option("--l2-set-index", f.set_index,
+                  "L2 model variant, with sets: how a block's set is picked (hashed, balanced, modulo)")
+      ->check(CLI::IsMember({"hashed", "balanced", "modulo"}));
   cmd->add_option("--l2-partitions", v.partitions, "L2 model variant: 1, or 2 partitions with near copies")
       ->check(CLI::IsMember({1, 2}));
   cmd->add_option("--l2-copies", f.copies, "L2 model variant, 2 partitions: near copies of shared blocks, or always")
@@ -45,6 +49,9 @@ void finish_model_variant(ModelVariantFlags& f) {
   if (!f.write_copies.empty())
     v.write_copies = f.write_copies == "keep" ? sim::gpu::L2WriteCopies::keep : sim::gpu::L2WriteCopies::drop;
   if (!f.clean.empty()) v.dirty_clean = sim::cache::parse_dirty_clean(f.clean);
+  if (!f.set_index.empty()) v.set_index = sim::cache::parse_set_index(f.set_index);
+  if (v.set_index && v.ways && *v.ways == 0)
+    throw sim::InputError("--l2-set-index needs sets (not --l2-ways 0, fully associative)");
   if (!f.pacing.empty())
     v.pacing = f.pacing == "age" ? sim::gpu::ModelOptions::CtaPacing::age : sim::gpu::ModelOptions::CtaPacing::lockstep;
   if (v.dirty_clean && v.dirty_fraction && *v.dirty_fraction == 0)

@@ -11,7 +11,7 @@ namespace iolab::cli {
 
 struct ModelVariantFlags {
   analysis::ModelVariant variant;
-  std::string replacement, copies, sides, clean, write_copies;  ///< empty: not given
+  std::string replacement, copies, sides, clean, write_copies, set_index;  ///< empty: not given
   std::string pacing;  ///< --cta-pacing; empty: the model's
 };
 

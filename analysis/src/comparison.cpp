@@ -39,7 +39,7 @@ double target_for(const std::string& metric, const std::string& kernel) {
 }
 
 bool ModelVariant::l2_is_default() const {
-  return !capacity_fraction && !dirty_fraction && !replacement && !dirty_clean && !ways && !partitions && !copies &&
+  return !capacity_fraction && !dirty_fraction && !replacement && !dirty_clean && !ways && !set_index && !partitions && !copies &&
          !copy_fraction && !sides && !write_copies;
 }
 
@@ -60,7 +60,8 @@ std::string ModelVariant::describe() const {
   if (write_copies)
     parts.push_back(*write_copies == sim::gpu::L2WriteCopies::keep ? "near copies kept on writes"
                                                                    : "near copies dropped on writes");
-  if (ways) parts.push_back(*ways ? std::to_string(*ways) + "-way hashed sets" : "fully associative");
+  if (ways) parts.push_back(*ways ? std::to_string(*ways) + "-way sets" : "fully associative");
+  if (set_index) parts.push_back(std::string(sim::cache::to_string(*set_index)) + " set index");
   if (capacity_fraction) parts.push_back("capacity " + frac(*capacity_fraction) + " x L2");
   if (dirty_fraction) parts.push_back(*dirty_fraction > 0 ? "dirty limit " + frac(*dirty_fraction) + " x L2" : "no dirty limit");
   if (dirty_clean) parts.push_back(std::string(sim::cache::to_string(*dirty_clean)) + " dirty line cleaned");
@@ -81,6 +82,7 @@ sim::gpu::ModelOptions model_options(const ModelVariant& variant, const sim::gpu
   o.flush_l2_between_launches = true;
   o.l2_replacement = variant.replacement;
   o.l2_ways = variant.ways;
+  o.l2_set_index = variant.set_index;
   o.l2_dirty_clean = variant.dirty_clean;
   o.l2_partitions = variant.partitions;
   o.l2_copies = variant.copies;

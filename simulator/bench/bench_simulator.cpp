@@ -135,7 +135,7 @@ void l2_model_bench(benchmark::State& state, std::uint32_t partitions) {
   sim::cache::CacheConfig cfg;
   cfg.capacity_bytes = 4ull << 20;
   cfg.ways = 32;
-  cfg.hashed_sets = true;
+  cfg.set_index = sim::cache::SetIndex::hashed;
   cfg.dirty_limit_bytes = static_cast<std::uint64_t>(0.424 * static_cast<double>(cfg.capacity_bytes));
   cfg.dirty_clean = sim::cache::DirtyClean::random;
   std::uint64_t blocks = 0;

@@ -263,14 +263,14 @@ expect_error "compare missing file" compare --measured "$TMP/nope.csv"
 # values refused.
 "$IOLAB" compare --measured "$TMP/meas.csv" --l2-partitions 2 --l2-copies shared --l2-ways 16 --l2-capacity 0.9 \
   --l2-dirty-limit 0.45 --csv "$TMP/cmp_var.csv" >"$TMP/cmp_var.txt"; rc=$?
-[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: the GPU model with its L2 as: 2 partitions, near copies of shared blocks, 16-way hashed sets, capacity 0.90 x L2, dirty limit 0.45 x L2$" "$TMP/cmp_var.txt" \
+[[ ($rc -eq 0 || $rc -eq 3) ]] && grep -q "^model variant: the GPU model with its L2 as: 2 partitions, near copies of shared blocks, 16-way sets, capacity 0.90 x L2, dirty limit 0.45 x L2$" "$TMP/cmp_var.txt" \
   && ok || bad "compare L2 variant report"
 ! grep -q "model variant" <("$IOLAB" compare --measured "$TMP/meas.csv") && ok || bad "compare names a variant by default"
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_var.csv" && bad "compare L2 variant changed nothing" || ok
 # Options that repeat the GPU's own L2 (gpu_spec.cpp) change nothing.
 "$IOLAB" compare --measured "$TMP/meas.csv" --l2-replacement lru --l2-partitions 2 --l2-ways 32 --l2-sides parity \
   --l2-copies always --l2-write-copies keep --l2-dirty-limit 0.424 --l2-dirty-clean random --l2-capacity 1.0 \
-  --csv "$TMP/cmp_lru.csv" >/dev/null
+  --l2-set-index hashed --csv "$TMP/cmp_lru.csv" >/dev/null
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_lru.csv" && ok || bad "compare with the H200's own L2 spelled out differs from its model"
 expect_error "compare copies with one partition" compare --measured "$TMP/meas.csv" --l2-partitions 1 --l2-copies always
 expect_error "compare three partitions" compare --measured "$TMP/meas.csv" --l2-partitions 3
@@ -278,6 +278,9 @@ expect_error "compare capacity above the L2" compare --measured "$TMP/meas.csv" 
 expect_error "compare unknown replacement" compare --measured "$TMP/meas.csv" --l2-replacement plru
 expect_error "compare cleaning without a dirty limit" compare --measured "$TMP/meas.csv" --l2-dirty-limit 0 --l2-dirty-clean random
 expect_error "compare L2 smaller than one set" compare --measured "$TMP/meas.csv" --l2-ways 1024 --l2-capacity 0.001
+expect_error "compare set index without sets" compare --measured "$TMP/meas.csv" --l2-ways 0 --l2-set-index balanced
+expect_error "compare unknown set index" compare --measured "$TMP/meas.csv" --l2-set-index xor
+expect_error "compare unknown dirty cleaning" compare --measured "$TMP/meas.csv" --l2-dirty-clean per-set
 # CTA pacing: by age is the model's own (same predictions); lockstep is a variant, named in the report.
 "$IOLAB" compare --measured "$TMP/meas.csv" --cta-pacing age --csv "$TMP/cmp_age.csv" >/dev/null
 cmp -s "$TMP/cmp.csv" "$TMP/cmp_age.csv" && ok || bad "compare --cta-pacing age differs from the model's own"
@@ -298,6 +301,9 @@ grep -q "model: the GPU model as it is" "$TMP/probe.txt" && grep -q "write" "$TM
 "$IOLAB" probe --measured "$TMP/probe.csv" --l2-dirty-limit 0.3 --l2-dirty-clean oldest >"$TMP/probe_v.txt" &&
   grep -q "model: the GPU model with its L2 as: dirty limit 0.30 x L2, oldest dirty line cleaned$" "$TMP/probe_v.txt" &&
   ok || bad "probe variant report"
+"$IOLAB" probe --measured "$TMP/probe.csv" --l2-set-index balanced --l2-dirty-clean per-set-random >"$TMP/probe_bal.txt" &&
+  grep -q "model: the GPU model with its L2 as: balanced set index, per-set-random dirty line cleaned$" "$TMP/probe_bal.txt" &&
+  ok || bad "probe balanced set index, per-set dirty limit"
 # --json: the per-mode means and the score (shared left out) agree with the CSV it writes
 "$IOLAB" probe --measured "$TMP/probe.csv" --csv "$TMP/probe_out.csv" --json >"$TMP/probe.json" || bad "probe --json failed"
 $PY - "$TMP/probe.json" "$TMP/probe_out.csv" <<'PYEOF' && ok || bad "probe --json scores"

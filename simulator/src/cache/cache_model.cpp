@@ -107,10 +107,27 @@ Replacement parse_replacement(std::string_view name) {
                    "' (known: lru, random, bip, srrip, brrip, drrip)");
 }
 
+SetIndex parse_set_index(std::string_view name) {
+  for (auto i : {SetIndex::modulo, SetIndex::hashed, SetIndex::balanced})
+    if (name == to_string(i)) return i;
+  throw InputError("unknown set index '" + std::string(name) + "' (known: modulo, hashed, balanced)");
+}
+
+const char* to_string(SetIndex i) {
+  switch (i) {
+    case SetIndex::modulo: return "modulo";
+    case SetIndex::hashed: return "hashed";
+    case SetIndex::balanced: return "balanced";
+  }
+  return "?";
+}
+
 DirtyClean parse_dirty_clean(std::string_view name) {
-  for (auto c : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest})
+  for (auto c : {DirtyClean::oldest, DirtyClean::random, DirtyClean::set_oldest, DirtyClean::per_set_random,
+                 DirtyClean::per_set_oldest})
     if (name == to_string(c)) return c;
-  throw InputError("unknown dirty-line cleaning '" + std::string(name) + "' (known: oldest, random, set-oldest)");
+  throw InputError("unknown dirty-line cleaning '" + std::string(name) +
+                   "' (known: oldest, random, set-oldest, per-set-random, per-set-oldest)");
 }
 
 const char* to_string(DirtyClean c) {
@@ -118,6 +135,8 @@ const char* to_string(DirtyClean c) {
     case DirtyClean::oldest: return "oldest";
     case DirtyClean::random: return "random";
     case DirtyClean::set_oldest: return "set-oldest";
+    case DirtyClean::per_set_random: return "per-set-random";
+    case DirtyClean::per_set_oldest: return "per-set-oldest";
   }
   return "?";
 }
@@ -263,9 +282,15 @@ void LruCache::access(const LineAccess& a) {
   access_policy(a);
   Way* w = locate(a.line);  // a write always leaves its line resident
   dirty_sectors_ += static_cast<std::uint64_t>(std::popcount(w->dirty) - std::popcount(old_dirty));
-  if (w->dirty_seq == 0) {  // clean until now: it joins the queue of lines to clean
+  const bool per_set = !fully_ && (cfg_.dirty_clean == DirtyClean::per_set_random ||
+                                   cfg_.dirty_clean == DirtyClean::per_set_oldest);
+  if (w->dirty_seq == 0) {  // clean until now: it joins the queue of lines to clean (per set: only its order)
     w->dirty_seq = ++dirty_seq_;
-    dirty_fifo_.emplace_back(static_cast<std::uint64_t>(w - ways_store_.data()), dirty_seq_);
+    if (!per_set) dirty_fifo_.emplace_back(static_cast<std::uint64_t>(w - ways_store_.data()), dirty_seq_);
+  }
+  if (per_set) {
+    enforce_set_dirty_limit(*w, cfg_.set_of(a.line));
+    return;
   }
   if (cfg_.dirty_clean == DirtyClean::set_oldest && !fully_ &&
       dirty_sectors_ * cfg_.sector_bytes > cfg_.dirty_limit_bytes) {
@@ -287,8 +312,33 @@ void LruCache::clean(Way& w) {
   w.dirty_seq = 0;
 }
 
+void LruCache::enforce_set_dirty_limit(const Way& written, std::uint64_t set_index) {
+  const std::uint64_t limit = cfg_.dirty_limit_bytes / sets_ / cfg_.sector_bytes;  // sectors per set
+  Way* set = &ways_store_[set_index * ways_];
+  std::uint64_t dirty = 0;
+  for (std::uint64_t i = 0; i < ways_; ++i) dirty += static_cast<std::uint64_t>(std::popcount(set[i].dirty));
+  while (dirty > limit) {
+    Way* pick = nullptr;
+    if (cfg_.dirty_clean == DirtyClean::per_set_oldest) {
+      for (std::uint64_t i = 0; i < ways_; ++i)
+        if (&set[i] != &written && set[i].dirty && (!pick || set[i].dirty_seq < pick->dirty_seq)) pick = &set[i];
+    } else {
+      std::uint64_t others = 0;
+      for (std::uint64_t i = 0; i < ways_; ++i) others += &set[i] != &written && set[i].dirty;
+      if (others > 0) {
+        std::uint64_t k = next_random() % others;
+        for (std::uint64_t i = 0; i < ways_ && !pick; ++i)
+          if (&set[i] != &written && set[i].dirty && k-- == 0) pick = &set[i];
+      }
+    }
+    if (!pick) return;  // only the line just written is dirty
+    dirty -= static_cast<std::uint64_t>(std::popcount(pick->dirty));
+    clean(*pick);  // its queue entry is stale now
+  }
+}
+
 void LruCache::enforce_dirty_limit() {
-  if (cfg_.dirty_clean == DirtyClean::random) {
+  if (cfg_.dirty_clean == DirtyClean::random || cfg_.dirty_clean == DirtyClean::per_set_random) {
     // Entries in [dirty_head_, size) in any order; a stale one (evicted or cleaned since) is dropped when drawn.
     while (dirty_sectors_ * cfg_.sector_bytes > cfg_.dirty_limit_bytes && dirty_head_ < dirty_fifo_.size()) {
       const std::size_t i = dirty_head_ + static_cast<std::size_t>(next_random() % (dirty_fifo_.size() - dirty_head_));

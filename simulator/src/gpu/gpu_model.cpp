@@ -101,7 +101,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
     throw InputError("GPU model: the L2 has 1 or 2 partitions, not " + std::to_string(partitions));
   if (ways > 0) {
     cfg.ways = ways;
-    cfg.hashed_sets = true;
+    cfg.set_index = opts.l2_set_index.value_or(org.set_index);
     // Each partition a whole number of sets: round the capacity down to (partitions x ways) blocks.
     const u64 unit = u64{partitions} * ways * opts.block_bytes;
     cfg.capacity_bytes = cfg.capacity_bytes / unit * unit;

@@ -53,6 +53,7 @@ struct ModelVariant {
   std::optional<sim::cache::Replacement> replacement;
   std::optional<sim::cache::DirtyClean> dirty_clean;
   std::optional<std::uint32_t> ways, partitions;  ///< ways 0: fully associative
+  std::optional<sim::cache::SetIndex> set_index;  ///< with ways > 0
   std::optional<sim::gpu::L2Copies> copies;
   std::optional<double> copy_fraction;
   std::optional<sim::gpu::L2Sides> sides;

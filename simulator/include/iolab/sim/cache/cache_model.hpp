@@ -12,8 +12,9 @@
 //    valid and dirty), like a GPU L2 taking full-sector writes.
 //  * An eviction writes back the line's dirty sectors to HBM. flush() writes
 //    back everything still dirty (a kernel's end does not; call it or not).
-//  * ways == 0 means fully associative. Sets are indexed by line % sets, or by
-//    a hash of the line (CacheConfig::hashed_sets, like GPUs' address hashing).
+//  * ways == 0 means fully associative. Sets are indexed by line % sets, by
+//    a hash of the line (like GPUs' address hashing), or balanced: each run
+//    of `sets` consecutive lines fills every set once (CacheConfig::set_index).
 //  * Belady needs the whole trace in advance (simulate_belady); LRU runs
 //    online (LruCache::access) or over a trace (simulate_lru), and so do the
 //    policies of CacheConfig::replacement (LruCache follows it; default LRU).
@@ -71,9 +72,26 @@ const char* to_string(Replacement r);
 /// With a dirty limit, the line cleaned: the one dirtied longest ago (oldest), one drawn at random, or
 /// (set-associative) the one dirtied longest ago in the set just written, other than the line written,
 /// falling back to the oldest when that set holds no other dirty line (set_oldest).
-enum class DirtyClean { oldest, random, set_oldest };
-DirtyClean parse_dirty_clean(std::string_view name);  ///< "oldest", "random", "set-oldest"; InputError otherwise
+/// per_set_random / per_set_oldest (set-associative) make the limit one of each set instead: a set keeps at
+/// most dirty_limit_bytes / sets() bytes dirty (whole sectors, rounded down); a write that takes its set over
+/// that cleans dirty lines of the set other than the one written, drawn at random / dirtied longest ago,
+/// until the set is within it (or no other is dirty). There is no global limit then; fully associative (one
+/// set) they are random / oldest.
+enum class DirtyClean { oldest, random, set_oldest, per_set_random, per_set_oldest };
+/// "oldest", "random", "set-oldest", "per-set-random", "per-set-oldest"; InputError otherwise
+DirtyClean parse_dirty_clean(std::string_view name);
 const char* to_string(DirtyClean c);
+
+/// How a set-associative cache picks a line's set (S = sets()):
+///  * modulo:   line mod S.
+///  * hashed:   mix64(line) mod S: a random placement, so that a contiguous range spreads over the sets
+///              binomially (some sets overflow while others have room).
+///  * balanced: (line mod S + mix64(line div S) mod S) mod S: each aligned run of S consecutive lines takes
+///              every set exactly once, rotated by a hash of the run, so that a contiguous range fills the
+///              sets evenly and strides do not pile into one set.
+enum class SetIndex { modulo, hashed, balanced };
+SetIndex parse_set_index(std::string_view name);  ///< "modulo", "hashed", "balanced"; InputError otherwise
+const char* to_string(SetIndex i);
 
 struct CacheConfig {
   std::uint64_t capacity_bytes = 0;
@@ -87,10 +105,16 @@ struct CacheConfig {
   std::uint64_t dirty_limit_bytes = 0;  ///< LruCache: most dirty bytes kept resident (see the contract); 0 = no limit
   /// Dirty limit: which dirty line is cleaned (written back, kept) when the limit is exceeded.
   DirtyClean dirty_clean = DirtyClean::oldest;
-  bool hashed_sets = false;  ///< set-associative: set = a hash of the line (mix64), not line % sets
+  SetIndex set_index = SetIndex::modulo;  ///< set-associative: how a line's set is picked
   /// The set holding `line`.
   std::uint64_t set_of(std::uint64_t line) const {
-    return hashed_sets ? mix64(line, 1) % sets() : line % sets();
+    const std::uint64_t n = sets();
+    switch (set_index) {
+      case SetIndex::modulo: return line % n;
+      case SetIndex::hashed: return mix64(line, 1) % n;
+      case SetIndex::balanced: return (line % n + mix64(line / n, 1) % n) % n;
+    }
+    return line % n;
   }
   std::uint64_t lines() const { return capacity_bytes / line_bytes; }
   std::uint64_t sets() const { return ways == 0 ? 1 : lines() / ways; }
@@ -147,6 +171,8 @@ class LruCache {
   std::uint64_t take_free_slot();           ///< fully associative: a free way index, or kNone
   std::vector<std::uint64_t> free_slots_;   ///< fully associative: ways freed by invalidate()
   void enforce_dirty_limit();
+  /// Per-set dirty limit (DirtyClean::per_set_*): cleans lines of set `set_index` other than `written`.
+  void enforce_set_dirty_limit(const Way& written, std::uint64_t set_index);
   void clean(Way& w);  ///< dirty limit: writes back w's dirty sectors, keeps it resident and clean
   std::uint64_t dirty_sectors_ = 0;  ///< dirty sectors resident (kept only with a dirty limit)
   std::uint64_t dirty_seq_ = 0;

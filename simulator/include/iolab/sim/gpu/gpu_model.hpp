@@ -82,7 +82,8 @@ struct ModelOptions {
   ///  * l2_capacity_bytes: the whole L2 model's capacity (all partitions).
   ///  * l2_dirty_limit_bytes: most dirty bytes it keeps (cache_model.hpp: a dirty line is written back and stays
   ///    resident, which one by l2_dirty_clean); 0: no limit.
-  ///  * l2_ways: 0 fully associative; otherwise that many ways a set, sets indexed by a hash of the block.
+  ///  * l2_ways: 0 fully associative; otherwise that many ways a set.
+  ///  * l2_set_index: with ways > 0, how a block's set is picked (cache::SetIndex: hashed, balanced, modulo).
   ///  * l2_partitions (1 or 2), l2_sides, l2_copies, l2_copy_fraction, l2_write_copies: the partitions, which
   ///    SMs use which, and which blocks get near copies (the contract in l2_model.hpp). DRAM bytes are the
   ///    partitions' fills and write-backs.
@@ -93,6 +94,7 @@ struct ModelOptions {
   std::optional<std::uint64_t> l2_dirty_limit_bytes;
   std::optional<cache::DirtyClean> l2_dirty_clean;
   std::optional<std::uint32_t> l2_ways;
+  std::optional<cache::SetIndex> l2_set_index;
   std::optional<std::uint32_t> l2_partitions;  ///< 1 or 2
   std::optional<L2Copies> l2_copies;
   std::optional<double> l2_copy_fraction;  ///< in [0, 1]

@@ -23,9 +23,10 @@ struct L2Organisation {
   L2Copies copies = L2Copies::shared;
   L2WriteCopies write_copies = L2WriteCopies::drop;
   double copy_fraction = 1.0;   ///< the share of blocks (a fixed hashed subset) that may get near copies
-  std::uint32_t ways = 0;       ///< 0: fully associative; otherwise blocks a set, sets indexed by a hash
+  std::uint32_t ways = 0;       ///< 0: fully associative; otherwise blocks a set, indexed by set_index
   double dirty_limit_fraction = 0;  ///< most dirty bytes kept, as a fraction of l2_bytes; 0: no limit
   cache::DirtyClean dirty_clean = cache::DirtyClean::oldest;  ///< the line cleaned at the limit
+  cache::SetIndex set_index = cache::SetIndex::hashed;  ///< with ways > 0: how a block's set is picked
 };
 
 struct GpuSpec {
