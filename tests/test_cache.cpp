@@ -615,12 +615,20 @@ TEST_CASE("a dirty limit per set: each set keeps its share dirty, whatever the o
   }
   CHECK(outcomes == std::set<std::uint64_t>{0, 4, 8});
   c.seed = 1;
+  // Shares that add up to the limit: 6 lines over 4 sets are 1, 2, 1, 2 (floor(6 (i + 1) / 4) - floor(6 i / 4)).
+  c.dirty_limit_bytes = 6 * 64;
+  for (std::uint64_t set = 0; set < 4; ++set) {
+    auto full = run(DirtyClean::per_set_oldest, {set, set + 4, set + 8, set + 12});  // four dirty lines in the set
+    CHECK(full.dirty_bytes() == (set % 2 == 0 ? 1 : 2) * 64);
+  }
+  auto all = run(DirtyClean::per_set_random, {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15});
+  CHECK(all.dirty_bytes() == 6 * 64);
   // Every set's dirty bytes stay within its share on random traces (so the total within the limit).
   for (auto clean : {DirtyClean::per_set_oldest, DirtyClean::per_set_random}) {
     auto d = cfg(64, 4);
     d.dirty_limit_bytes = 16 * 64;  // 1 line per set
     d.dirty_clean = clean;
-    LruCache cache(d, one_tensor());
+    LruCache cache(d, {{"A", 0, 1 << 20}, {"B", 1 << 20, 1 << 20}});  // random_trace uses tensors 0 and 1
     for (const auto& a : random_trace(3, 20000, 300)) {
       cache.access(a);
       REQUIRE(cache.dirty_bytes() <= d.dirty_limit_bytes);

@@ -72,9 +72,10 @@ const char* to_string(Replacement r);
 /// With a dirty limit, the line cleaned: the one dirtied longest ago (oldest), one drawn at random, or
 /// (set-associative) the one dirtied longest ago in the set just written, other than the line written,
 /// falling back to the oldest when that set holds no other dirty line (set_oldest).
-/// per_set_random / per_set_oldest (set-associative) make the limit one of each set instead: a set keeps at
-/// most dirty_limit_bytes / sets() bytes dirty (whole sectors, rounded down); a write that takes its set over
-/// that cleans dirty lines of the set other than the one written, drawn at random / dirtied longest ago,
+/// per_set_random / per_set_oldest (set-associative) make the limit one of each set instead: of the limit's
+/// L = dirty_limit_bytes / line_bytes whole lines, set i keeps at most floor(L (i + 1) / S) - floor(L i / S)
+/// lines' worth of dirty sectors (S = sets(); the shares add up to L); a write that takes its set over its
+/// share cleans dirty lines of the set other than the one written, drawn at random / dirtied longest ago,
 /// until the set is within it (or no other is dirty). There is no global limit then; fully associative (one
 /// set) they are random / oldest.
 enum class DirtyClean { oldest, random, set_oldest, per_set_random, per_set_oldest };
