@@ -273,14 +273,12 @@ std::uint64_t LruCache::take_free_slot() {
 }
 
 void LruCache::access(const LineAccess& a) {
+  std::uint32_t old_dirty = 0;
   if (cfg_.dirty_limit_bytes == 0 || !a.write) {
-    access_policy(a);
+    access_policy(a, old_dirty);
     return;
   }
-  const Way* before = locate(a.line);
-  const std::uint32_t old_dirty = before ? before->dirty : 0;
-  access_policy(a);
-  Way* w = locate(a.line);  // a write always leaves its line resident
+  Way* w = access_policy(a, old_dirty);  // a write always leaves its line resident
   dirty_sectors_ += static_cast<std::uint64_t>(std::popcount(w->dirty) - std::popcount(old_dirty));
   const bool per_set = !fully_ && (cfg_.dirty_clean == DirtyClean::per_set_random ||
                                    cfg_.dirty_clean == DirtyClean::per_set_oldest);
@@ -384,10 +382,9 @@ void LruCache::fill_slot(std::uint64_t slot, const LineAccess& a) {
   index_put(a.line, slot);
 }
 
-void LruCache::access_policy(const LineAccess& a) {
+LruCache::Way* LruCache::access_policy(const LineAccess& a, std::uint32_t& old_dirty) {
   if (cfg_.replacement != Replacement::lru) {
-    access_other(a);
-    return;
+    return access_other(a, old_dirty);
   }
   Accounting acc{stats_, cfg_.sector_bytes};
   ++clock_;
@@ -395,10 +392,11 @@ void LruCache::access_policy(const LineAccess& a) {
     const std::uint64_t w = find(a.line);
     if (w != kNone) {
       Way& way = ways_store_[w];
+      old_dirty = way.dirty;
       acc.present(a, way.valid, way.dirty);
       list_unlink(w);
       list_push_front(w);
-      return;
+      return &way;
     }
     std::uint64_t slot = take_free_slot();
     if (slot == kNone) {
@@ -408,22 +406,26 @@ void LruCache::access_policy(const LineAccess& a) {
     }
     fill_slot(slot, a);
     list_push_front(slot);
-    return;
+    old_dirty = 0;
+    return &ways_store_[slot];
   }
   Way* set = &ways_store_[cfg_.set_of(a.line) * ways_];
   Way* victim = set;
   for (std::uint64_t i = 0; i < ways_; ++i) {
     Way& w = set[i];
     if (w.line == a.line) {
+      old_dirty = w.dirty;
       acc.present(a, w.valid, w.dirty);
       w.last_use = clock_;
-      return;
+      return &w;
     }
     if (victim->line != kNone && (w.line == kNone || w.last_use < victim->last_use)) victim = &w;
   }
   if (victim->line != kNone) evict(*victim);
   fill(*victim, a);
   victim->last_use = clock_;
+  old_dirty = 0;
+  return victim;
 }
 
 std::uint64_t LruCache::next_random() {  // xorshift64*
@@ -452,7 +454,8 @@ void LruCache::rrip_push(std::uint64_t w, std::uint64_t rrpv) {
   if (rrip_tail_[k] == kNone) rrip_tail_[k] = w;
 }
 
-void LruCache::access_other(const LineAccess& a) {
+LruCache::Way* LruCache::access_other(const LineAccess& a, std::uint32_t& old_dirty) {
+  old_dirty = 0;
   Accounting acc{stats_, cfg_.sector_bytes};
   ++clock_;
   const Replacement r = cfg_.replacement;
@@ -468,6 +471,7 @@ void LruCache::access_other(const LineAccess& a) {
     const std::uint64_t w = find(a.line);
     if (w != kNone) {
       Way& way = ways_store_[w];
+      old_dirty = way.dirty;
       acc.present(a, way.valid, way.dirty);
       if (r == Replacement::bip) {
         list_unlink(w);
@@ -476,7 +480,7 @@ void LruCache::access_other(const LineAccess& a) {
         rrip_unlink(w);
         rrip_push(w, 0);
       }
-      return;
+      return &way;
     }
     std::uint64_t slot = take_free_slot();
     if (slot == kNone) {
@@ -509,7 +513,7 @@ void LruCache::access_other(const LineAccess& a) {
     } else if (rrip) {
       rrip_push(slot, insert_rrpv());
     }
-    return;
+    return &ways_store_[slot];
   }
   // Set-associative: `last_use` is the recency stamp (bip; 0 = LRU position) or the RRPV (rrip).
   Way* set = &ways_store_[set_index * ways_];
@@ -517,9 +521,10 @@ void LruCache::access_other(const LineAccess& a) {
   for (std::uint64_t i = 0; i < ways_; ++i) {
     Way& w = set[i];
     if (w.line == a.line) {
+      old_dirty = w.dirty;
       acc.present(a, w.valid, w.dirty);
       w.last_use = rrip ? 0 : clock_;
-      return;
+      return &w;
     }
     if (!victim && w.line == kNone) victim = &w;
   }
@@ -544,6 +549,7 @@ void LruCache::access_other(const LineAccess& a) {
   fill(*victim, a);
   if (r == Replacement::bip) victim->last_use = coin() ? clock_ : 0;
   else if (rrip) victim->last_use = insert_rrpv();
+  return victim;
 }
 
 void LruCache::flush() {

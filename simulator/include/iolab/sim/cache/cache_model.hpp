@@ -167,7 +167,9 @@ class LruCache {
     std::uint32_t valid = 0, dirty = 0;
     std::uint16_t tensor = 0;
   };
-  void access_policy(const LineAccess& a);  ///< the replacement policy's access, without the dirty limit
+  /// The replacement policy's access, without the dirty limit: returns the way that holds a.line afterwards and
+  /// sets `old_dirty` to its dirty sectors before the access (0 on a miss).
+  Way* access_policy(const LineAccess& a, std::uint32_t& old_dirty);
   Way* locate(std::uint64_t line);          ///< the resident way holding `line`, or nullptr
   std::uint64_t take_free_slot();           ///< fully associative: a free way index, or kNone
   std::vector<std::uint64_t> free_slots_;   ///< fully associative: ways freed by invalidate()
@@ -186,7 +188,7 @@ class LruCache {
   void drop(std::uint64_t slot);
   /// Fully associative: fill() into way `slot`, and index it.
   void fill_slot(std::uint64_t slot, const LineAccess& a);
-  void access_other(const LineAccess& a);  ///< the non-LRU policies
+  Way* access_other(const LineAccess& a, std::uint32_t& old_dirty);  ///< the non-LRU policies (as access_policy)
   std::uint64_t next_random();
   bool coin(); ///< true with probability cfg_.epsilon
   // Fully associative RRIP: one list per RRPV, kept in prev_/next_ (a line is in one list); the list of
