@@ -10,7 +10,11 @@ misses in all, the SRAM<->L2 and runtime misses (which the L2 model can move onl
 and how far the variant is from the L2 capacity probe: the mean over its private, rotate and write launches
 of |predicted - measured| DRAM bytes read plus written, in units of the buffer size W.
 
-usage: l2_variants.py IOLAB [--out FILE] [--threads N]
+With --table placement: the set-index and per-set dirty-limit variants (tried on 2026-11-22 after the
+adoption), with one more column, the mean error over the probe's mixed series (private rows beside a stream,
+analysis::probe_mixed_scores; reads per use plus writes, in W).
+
+usage: l2_variants.py IOLAB [--out FILE] [--threads N] [--table main|placement]
 """
 import argparse
 import csv
@@ -39,6 +43,17 @@ VARIANTS = [
     ("the model before 2026-11-22: one fully associative cache of half the L2, SRRIP, no dirty limit",
      ["--l2-partitions", "1", "--l2-ways", "0", "--l2-capacity", "0.5", "--l2-replacement", "srrip",
       "--l2-dirty-limit", "0"]),
+]
+# Where blocks go and when dirty lines are written back: the variants of COMPARISON.md, "Balanced set indices
+# and a dirty limit per set".
+PLACEMENT_VARIANTS = [
+    ("GPU model (32-way hashed sets, one dirty limit of 0.424 with a random line cleaned)", []),
+    ("balanced set index", ["--l2-set-index", "balanced"]),
+    ("the dirty limit per set, a random dirty line of the set cleaned", ["--l2-dirty-clean", "per-set-random"]),
+    ("balanced set index and the dirty limit per set",
+     ["--l2-set-index", "balanced", "--l2-dirty-clean", "per-set-random"]),
+    ("balanced set index, the dirty limit per set, SRRIP",
+     ["--l2-set-index", "balanced", "--l2-dirty-clean", "per-set-random", "--l2-replacement", "srrip"]),
 ]
 KERNELS = ["flash1", "flash2", "flash2_hopper", "standard"]
 
@@ -74,16 +89,24 @@ def compare_summary(iolab, flags, threads="0"):
     return out
 
 
-def probe_error(iolab, flags, threads="0", measured=None):
-    """{gpu: the probe score of `iolab probe --json` for the variant `flags`} (analysis::probe_scores: the mean
-    over the private, rotate and write launches of |read error| / uses + |write error|, in W)."""
+def probe_errors(iolab, flags, threads="0", measured=None):
+    """({gpu: probe score}, {gpu: mixed-series score}) of `iolab probe --json` for the variant `flags`
+    (analysis::probe_scores: the mean over the private, rotate and write launches of |read error| / uses +
+    |write error|, in W; analysis::probe_mixed_scores: the same over the mixed series)."""
     cmd = [iolab, "probe", "--json", "--threads", threads, *flags]
     if measured:
         cmd += ["--measured", measured]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"l2_variants: iolab probe {' '.join(flags)}: {r.stderr.strip()}")
-    return {g["gpu"]: g["mean_error_w"] for g in json.loads(r.stdout)["score"]}
+    j = json.loads(r.stdout)
+    return ({g["gpu"]: g["mean_error_w"] for g in j["score"]},
+            {g["gpu"]: g["mean_error_w"] for g in j.get("mixed_score", [])})
+
+
+def probe_error(iolab, flags, threads="0", measured=None):
+    """{gpu: the probe score} (probe_errors' first part)."""
+    return probe_errors(iolab, flags, threads, measured)[0]
 
 
 def main():
@@ -91,12 +114,15 @@ def main():
     ap.add_argument("iolab")
     ap.add_argument("--out")
     ap.add_argument("--threads", default="0")
+    ap.add_argument("--table", choices=["main", "placement"], default="main")
     a = ap.parse_args()
+    placement = a.table == "placement"
     lines = ["| L2 model | GPU | " + " | ".join(f"DRAM missed: {k}" for k in KERNELS) +
-             " | DRAM missed, all | SRAM/runtime missed | probe error (W) |",
-             "|---" * (len(KERNELS) + 5) + "|"]
-    for name, flags in VARIANTS:
-        probe = probe_error(a.iolab, flags, a.threads)
+             " | DRAM missed, all | SRAM/runtime missed | probe error (W) |" +
+             (" mixed series error (W) |" if placement else ""),
+             "|---" * (len(KERNELS) + 5 + placement) + "|"]
+    for name, flags in PLACEMENT_VARIANTS if placement else VARIANTS:
+        probe, mixed = probe_errors(a.iolab, flags, a.threads)
         for gpu, g in sorted(compare_summary(a.iolab, flags, a.threads).items()):
             cells = []
             for k in KERNELS:
@@ -105,7 +131,8 @@ def main():
             total = sum(v[0] for v in g["dram"].values())
             flag = " ".join(flags) or "(none)"
             lines.append(f"| {name}<br>`{flag}` | {gpu} | " + " | ".join(cells) +
-                         f" | {total} | {g['other']} | {probe.get(gpu, float('nan')):.3f} |")
+                         f" | {total} | {g['other']} | {probe.get(gpu, float('nan')):.3f} |" +
+                         (f" {mixed.get(gpu, float('nan')):.3f} |" if placement else ""))
     text = "\n".join(lines) + "\n"
     if a.out:
         tmp_out = a.out + ".tmp"
