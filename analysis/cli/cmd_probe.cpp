@@ -4,8 +4,10 @@
 // (measured where the CSV has it; 0 predicted for a one-partition model), per GPU and mode the mean error
 // (analysis::probe_error_w), per GPU the score L2 model variants are ranked by (analysis::probe_scores) and the
 // mean error over the mixed series (private rows next to a stream, l2_probe_mixed.csv:
-// analysis::probe_mixed_scores); --json prints the last three only. No target: a report for calibrating the
-// L2 model (exit 0; 2 on bad input). A folder is searched for l2_probe.csv and l2_probe_mixed.csv files.
+// analysis::probe_mixed_scores) and over the fill series (write streams after clean data, l2_probe_fill.csv:
+// analysis::probe_fill_scores); --json prints the last four only. No target: a report for calibrating the
+// L2 model (exit 0; 2 on bad input). A folder is searched for l2_probe.csv, l2_probe_mixed.csv and
+// l2_probe_fill.csv files.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -45,6 +47,7 @@ void run(const ProbeOptions& o) {
   const auto by_mode = analysis::probe_errors_by_mode(cmp);
   const auto scores = analysis::probe_scores(cmp);
   const auto mixed = analysis::probe_mixed_scores(cmp);
+  const auto fill = analysis::probe_fill_scores(cmp);
   std::string out = "gpu,mode,rmw,bytes,passes,sms,measured_dram_read_bytes,predicted_dram_read_bytes,"
                     "measured_dram_write_bytes,predicted_dram_write_bytes,measured_fabric_bytes,predicted_fabric_bytes,stream_kib,group\n";
   for (const auto& c : cmp) {
@@ -71,7 +74,8 @@ void run(const ProbeOptions& o) {
                         {"launches", cmp.size()},
                         {"by_mode", groups(by_mode, true)},
                         {"score", groups(scores, false)},
-                        {"mixed_score", groups(mixed, false)}};
+                        {"mixed_score", groups(mixed, false)},
+                        {"fill_score", groups(fill, false)}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "L2 capacity probe: GPU model vs measured (" << runs.size() << " launches from " << files.size()
@@ -114,6 +118,12 @@ void run(const ProbeOptions& o) {
       for (const auto& g : mixed) mx.add({g.gpu, std::to_string(g.launches), fixed(g.mean_error_w, 3)});
       mx.print(std::cout);
     }
+    if (!fill.empty()) {
+      std::cout << "\nfill series (write streams after clean data read once; DRAM bytes written are the test):\n";
+      Table fl({"gpu", "launches", "mean error"});
+      for (const auto& g : fill) fl.add({g.gpu, std::to_string(g.launches), fixed(g.mean_error_w, 3)});
+      fl.print(std::cout);
+    }
   }
   if (!o.csv.empty()) analysis::write_file_atomically(o.csv, out);
 }
@@ -124,7 +134,7 @@ void register_probe(CLI::App& app) {
   auto o = std::make_shared<ProbeOptions>();
   auto* cmd = app.add_subcommand(
       "probe", "Replay the L2 capacity probe through the GPU model's L2 and compare with its measurements");
-  cmd->add_option("--measured", o->measured, "An l2_probe.csv or l2_probe_mixed.csv, or a folder searched for both")->capture_default_str();
+  cmd->add_option("--measured", o->measured, "An l2_probe.csv, l2_probe_mixed.csv or l2_probe_fill.csv, or a folder searched for them")->capture_default_str();
   cmd->add_option("--csv", o->csv, "Write measured and predicted DRAM bytes per launch");
   cmd->add_flag("--json", o->json, "Print the mean errors per GPU and mode, and the scores, as JSON");
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)");

@@ -15,8 +15,13 @@
 namespace iolab::analysis {
 
 std::uint64_t ProbeRun::uses() const {
-  if (mode == "write") return 0;
+  if (mode == "write" || mode == "fill") return 0;
   return mode == "shared" ? std::uint64_t{passes} * sms : passes;
+}
+
+std::string ProbeRun::series() const {
+  if (!stream_kib) return "";
+  return mode == "fill" || mode == "write" ? "fill series" : "mixed series";
 }
 
 std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) {
@@ -29,8 +34,9 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
         ProbeRun r;
         static_cast<MeasurementProvenance&>(r) = read_provenance(row);
         r.mode = row["mode"];
-        if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write" && r.mode != "mixed")
-          throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared, write or mixed)");
+        if (r.mode != "private" && r.mode != "rotate" && r.mode != "shared" && r.mode != "write" && r.mode != "mixed" &&
+            r.mode != "fill")
+          throw sim::InputError(where + ": mode '" + r.mode + "' (expected private, rotate, shared, write, mixed or fill)");
         const std::uint64_t rmw = row.count("rmw");
         if (rmw > 1) throw sim::InputError(where + ": column 'rmw' = '" + row["rmw"] + "' (expected 0 or 1)");
         r.rmw = rmw == 1;
@@ -57,10 +63,12 @@ std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv) 
           if (*r.stream_kib > (1u << 20))
             throw sim::InputError(where + ": column 'stream_kib' = '" + row["stream_kib"] + "' (at most 1048576)");
         }
-        if ((r.mode == "mixed") != (r.stream_kib.value_or(0) > 0))
+        if ((r.mode == "mixed" || r.mode == "fill") != (r.stream_kib.value_or(0) > 0))
           throw sim::InputError(where + ": mode '" + r.mode + "' with stream_kib '" +
                                 (row.has("stream_kib") ? row["stream_kib"] : std::string("(no column)")) +
-                                "' (a stream, stream_kib > 0, goes with mode mixed and only with it)");
+                                "' (a stream, stream_kib > 0, goes with modes mixed and fill and only with them)");
+        if ((r.mode == "write" || r.mode == "fill") && (r.passes != 1 || r.rmw))
+          throw sim::InputError(where + ": mode '" + r.mode + "' takes one pass and rmw 0");
         runs.push_back(std::move(r));
       });
   return runs;
@@ -75,7 +83,9 @@ std::vector<std::filesystem::path> find_mixed_probe_files(const std::filesystem:
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements folder '" + dir.string() + "'");
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().filename() == "l2_probe_mixed.csv") out.push_back(e.path());
+    if (e.is_regular_file() &&
+        (e.path().filename() == "l2_probe_mixed.csv" || e.path().filename() == "l2_probe_fill.csv"))
+      out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -122,8 +132,8 @@ std::vector<ProbeErrorGroup> mean_by(const std::vector<ProbeComparison>& cmp,
 
 std::vector<ProbeErrorGroup> probe_errors_by_mode(const std::vector<ProbeComparison>& cmp) {
   return mean_by(cmp, [](const ProbeRun& r) {
-    const bool series_companion = r.stream_kib && r.mode != "mixed";  // the mixed series' rows without a stream
-    return std::optional<std::string>(r.mode + (r.rmw ? " rmw" : "") + (series_companion ? " (mixed series)" : ""));
+    const bool companion = r.stream_kib && r.mode != "mixed" && r.mode != "fill";  // a series' row without a stream
+    return std::optional<std::string>(r.mode + (r.rmw ? " rmw" : "") + (companion ? " (" + r.series() + ")" : ""));
   });
 }
 
@@ -135,7 +145,13 @@ std::vector<ProbeErrorGroup> probe_scores(const std::vector<ProbeComparison>& cm
 
 std::vector<ProbeErrorGroup> probe_mixed_scores(const std::vector<ProbeComparison>& cmp) {
   return mean_by(cmp, [](const ProbeRun& r) {
-    return r.stream_kib ? std::optional<std::string>("mixed series") : std::nullopt;
+    return r.series() == "mixed series" ? std::optional<std::string>("mixed series") : std::nullopt;
+  });
+}
+
+std::vector<ProbeErrorGroup> probe_fill_scores(const std::vector<ProbeComparison>& cmp) {
+  return mean_by(cmp, [](const ProbeRun& r) {
+    return r.series() == "fill series" ? std::optional<std::string>("fill series") : std::nullopt;
   });
 }
 

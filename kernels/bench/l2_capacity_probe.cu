@@ -2,7 +2,7 @@
 // with `ncu` how much data the L2 keeps between passes, whether it writes dirty lines back before it
 // evicts them, and how that depends on which SMs touch a line (issue 4: the GPU model's L2).
 //
-//   l2_capacity_probe --mode private|rotate|shared|write|mixed --mib W [--passes P] [--rmw 0|1]
+//   l2_capacity_probe --mode private|rotate|shared|write|mixed|fill --mib W [--passes P] [--rmw 0|1]
 //                     [--stream-kib S] [--group G]
 //
 // One thread block per SM (grid = SM count, 512 threads). The buffer of W MiB is split into one chunk per
@@ -24,11 +24,16 @@
 //            together and then their own O, l, m rows. The slices are read once per block and never again,
 //            so their compulsory DRAM reads are passes x groups x S KiB; a stream that pushes private
 //            lines out shows as private re-reads above W.
-// So the SM->L2 requests are exactly P * W (reads; as many writes with --rmw 1; shared: P * W * SMs; mixed:
-// plus P * SMs * S KiB of stream reads) and the compulsory DRAM reads are W (0 in write mode; mixed: plus
-// the stream); DRAM bytes above that are lines the L2 did not keep.
+//   fill     write mode (one pass of stores only) after each block has read one slice of S KiB of a second
+//            buffer (with --group G: the blocks of a group share a slice): clean data, read once, that fills
+//            the L2 before the writes arrive, as Q, K and V do before flash2 writes O. The DRAM bytes written
+//            during the launch show whether the L2 gives up written lines or the older clean ones when it
+//            needs room.
+// So the SM->L2 requests are exactly P * W (reads; as many writes with --rmw 1; shared: P * W * SMs; mixed
+// and fill: plus P * SMs * S KiB of stream reads) and the compulsory DRAM reads are W (0 in write mode, the
+// stream alone in fill mode; mixed: plus the stream); DRAM bytes above that are lines the L2 did not keep.
 // Prints one line: "ok sms=<n> chunk_bytes=<c> bytes=<total> passes=<p> stream_bytes=<s>" (s: the whole
-// stream buffer, 0 outside mixed mode) and the SM of each block ("smid=<s0>,<s1>,..."). Exit status: 0 ok, 1 CUDA error, 2 bad arguments, 77 no GPU.
+// stream buffer, 0 outside mixed and fill modes) and the SM of each block ("smid=<s0>,<s1>,..."). Exit status: 0 ok, 1 CUDA error, 2 bad arguments, 77 no GPU.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -82,7 +87,7 @@ __global__ void __launch_bounds__(kThreads) probe(uint4* buf, unsigned long long
 }
 
 int usage(const char* why) {
-  std::fprintf(stderr, "l2_capacity_probe: %s\nusage: l2_capacity_probe --mode private|rotate|shared|write|mixed "
+  std::fprintf(stderr, "l2_capacity_probe: %s\nusage: l2_capacity_probe --mode private|rotate|shared|write|mixed|fill "
                        "--mib W [--passes P] [--rmw 0|1] [--stream-kib S] [--group G]\n", why);
   return 2;
 }
@@ -107,14 +112,16 @@ int main(int argc, char** argv) {
     else if (k == "--group" && num) group = x;
     else return usage(("bad option " + k + " " + v).c_str());
   }
-  if (mode != "private" && mode != "rotate" && mode != "shared" && mode != "write" && mode != "mixed")
-    return usage("--mode must be private, rotate, shared, write or mixed");
+  if (mode != "private" && mode != "rotate" && mode != "shared" && mode != "write" && mode != "mixed" && mode != "fill")
+    return usage("--mode must be private, rotate, shared, write, mixed or fill");
   if (mib < 1 || mib > 4096) return usage("--mib must be 1 .. 4096");
   if (passes < 1 || passes > 64) return usage("--passes must be 1 .. 64");
   if (rmw != 0 && rmw != 1) return usage("--rmw must be 0 or 1");
-  if (mode == "write" && (passes != 1 || rmw != 0)) return usage("--mode write takes one pass and no --rmw");
+  if ((mode == "write" || mode == "fill") && (passes != 1 || rmw != 0))
+    return usage("--mode write and --mode fill take one pass and no --rmw");
   if (mode == "shared" && rmw != 0) return usage("--mode shared takes no --rmw");
-  if ((mode == "mixed") != (stream_kib > 0)) return usage("--stream-kib S (1 .. 65536) goes with --mode mixed, and only with it");
+  if ((mode == "mixed" || mode == "fill") != (stream_kib > 0))
+    return usage("--stream-kib S (1 .. 65536) goes with --mode mixed or fill, and only with them");
   if (stream_kib < 0 || stream_kib > 65536) return usage("--stream-kib must be 1 .. 65536");
   if (group < 1 || group > 1024) return usage("--group must be 1 .. 1024");
   cudaDeviceProp prop{};
@@ -129,7 +136,7 @@ int main(int argc, char** argv) {
   CUDA_OK(cudaMalloc(&smid, sms * sizeof(unsigned)));
   CUDA_OK(cudaMalloc(&sink, sizeof(unsigned)));
   CUDA_OK(cudaMemset(buf, 0, total));
-  // mixed: a stream of passes x groups slices of S KiB, each read by the blocks of one group in one pass
+  // mixed, fill: a stream of passes x groups slices of S KiB, each read by the blocks of one group in one pass
   const unsigned long long groups = (static_cast<unsigned long long>(sms) + group - 1) / group;
   const unsigned long long slice16 = static_cast<unsigned long long>(stream_kib) * 1024 / 16;
   const unsigned long long stream_bytes = static_cast<unsigned long long>(passes) * groups * slice16 * 16;
@@ -140,7 +147,8 @@ int main(int argc, char** argv) {
   }
   CUDA_OK(cudaDeviceSynchronize());
   const int step = mode == "rotate" ? sms / 2 : mode == "shared" ? 1 : 0;
-  probe<<<sms, kThreads>>>(buf, chunk16, static_cast<int>(passes), step, static_cast<int>(rmw), mode == "write" ? 1 : 0,
+  const int write_only = mode == "write" || mode == "fill" ? 1 : 0;
+  probe<<<sms, kThreads>>>(buf, chunk16, static_cast<int>(passes), step, static_cast<int>(rmw), write_only,
                            mode == "shared" ? 1 : 0, stream, slice16, static_cast<int>(group), smid, sink);
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());

@@ -352,6 +352,13 @@ err = [(abs(int(r["predicted_dram_read_bytes"]) - int(r["measured_dram_read_byte
 assert abs(j["mixed_score"][0]["mean_error_w"] - sum(err) / 4) < 1e-12, (j, err)
 PYEOF
 "$IOLAB" probe --measured "$TMP/mixed.csv" | grep -q "^mixed series" && ok || bad "probe mixed table"
+FILL="$(dirname "$0")/../../analysis/measurements/l2_probe_fill_2026-11-22/h100/l2_probe_fill.csv"
+head -3 "$FILL" >"$TMP/fill.csv"
+"$IOLAB" probe --measured "$TMP/fill.csv" --json >"$TMP/fill.json" &&
+  $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["mixed_score"] == [] and j["score"] == [] and j["fill_score"][0]["launches"] == 2, j' "$TMP/fill.json" &&
+  ok || bad "probe fill series"
+sed '3s/,1,132,/,2,132,/' "$TMP/fill.csv" >"$TMP/bad_fill.csv"
+expect_error "probe fill row with two passes" probe --measured "$TMP/bad_fill.csv"
 sed '3s/,mixed,/,private,/' "$TMP/mixed.csv" >"$TMP/bad_mixed.csv"
 expect_error "probe stream on a private row" probe --measured "$TMP/bad_mixed.csv"
 sed '2s/,private,/,mixed,/' "$TMP/mixed.csv" >"$TMP/bad_mixed.csv"

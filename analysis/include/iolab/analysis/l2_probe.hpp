@@ -10,8 +10,9 @@
 // line and column. Optional columns: sm_l2_read_bytes and sm_l2_write_bytes (the SMs' requests to the L2)
 // and fabric_bytes (lts__t_sectors_srcunit_ltcfabric x 32: requests one L2 partition forwards to the
 // other; -1 where the GPU lacks the counter), read when all three are present and fabric_bytes is not -1;
-// stream_kib and group (the mixed series, l2_probe_mixed.csv), read when both are present: stream_kib > 0
-// exactly on mixed rows (0 on the same series' rows without a stream), group at least 1.
+// stream_kib and group (the mixed and fill series, l2_probe_mixed.csv and l2_probe_fill.csv), read when both
+// are present: stream_kib > 0 exactly on mixed and fill rows (0 on the series' rows without a stream), group
+// at least 1. Write and fill rows must have one pass and rmw 0.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -24,10 +25,10 @@
 namespace iolab::analysis {
 
 struct ProbeRun : MeasurementProvenance {
-  std::string mode;                          ///< private, rotate, shared, write, mixed
+  std::string mode;                          ///< private, rotate, shared, write, mixed, fill
   bool rmw = false;
-  /// The mixed series only (a file with the stream_kib and group columns): KiB of the stream slice each
-  /// group of `group` CTAs reads per pass, 0 on the series' rows without a stream. Unset: the capacity
+  /// The mixed and fill series only (files with the stream_kib and group columns): KiB of the stream slice
+  /// each group of `group` CTAs reads per pass, 0 on the series' rows without a stream. Unset: the capacity
   /// probe's own files.
   std::optional<std::uint64_t> stream_kib;
   std::uint32_t group = 16;
@@ -36,14 +37,19 @@ struct ProbeRun : MeasurementProvenance {
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
   /// The optional columns, when present: SM<->L2 bytes (reads + writes) and fabric bytes.
   std::optional<std::uint64_t> sm_l2_bytes, fabric_bytes;
-  /// Reads of each line the launch requests: passes, times sms in shared mode (0 in write mode).
+  /// Reads of each line of the buffer the launch requests: passes, times sms in shared mode (0 in write and
+  /// fill modes).
   std::uint64_t uses() const;
+  /// "mixed series" (stream_kib set; mixed or private rows), "fill series" (stream_kib set; fill or write
+  /// rows), or "" (the capacity probe).
+  std::string series() const;
 };
 
 std::vector<ProbeRun> load_probe_measurements(const std::filesystem::path& csv);
 /// Every l2_probe.csv under `dir` (recursively), in path order.
 std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path& dir);
-/// Every l2_probe_mixed.csv under `dir` (recursively), in path order; none is an empty list, not an error.
+/// Every l2_probe_mixed.csv and l2_probe_fill.csv under `dir` (recursively), in path order; none is an empty
+/// list, not an error.
 std::vector<std::filesystem::path> find_mixed_probe_files(const std::filesystem::path& dir);
 
 struct ProbeComparison {
@@ -67,15 +73,17 @@ struct ProbeErrorGroup {
   double mean_error_w = 0;
 };
 /// The mean probe_error_w per GPU and mode (" rmw" appended for read-modify-write launches, " (mixed series)"
-/// for the mixed series' launches without a stream), ordered by GPU and mode.
+/// or " (fill series)" for those series' launches without a stream), ordered by GPU and mode.
 std::vector<ProbeErrorGroup> probe_errors_by_mode(const std::vector<ProbeComparison>& cmp);
 /// Per GPU, the mean probe_error_w over its private, rotate and write launches of the capacity probe
 /// (stream_kib unset): the one number L2 model variants are ranked by (analysis/studies). Shared launches
 /// are left out: the GPU's CTAs form convoys there, which a replay of CTAs in lockstep cannot show. GPUs
 /// with only shared launches are left out.
 std::vector<ProbeErrorGroup> probe_scores(const std::vector<ProbeComparison>& cmp);
-/// Per GPU, the mean probe_error_w over the mixed series' launches (stream_kib set: with and without a
+/// Per GPU, the mean probe_error_w over the mixed series' launches (ProbeRun::series(), with and without a
 /// stream), mode "mixed series"; GPUs without such launches are left out.
 std::vector<ProbeErrorGroup> probe_mixed_scores(const std::vector<ProbeComparison>& cmp);
+/// The same over the fill series, mode "fill series".
+std::vector<ProbeErrorGroup> probe_fill_scores(const std::vector<ProbeComparison>& cmp);
 
 }  // namespace iolab::analysis
