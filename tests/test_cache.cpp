@@ -637,6 +637,19 @@ TEST_CASE("a dirty limit per set: each set keeps its share dirty, whatever the o
   }
 }
 
+TEST_CASE("an access to a tensor the cache was not given is refused, not miscounted", "[cache]") {
+  for (std::uint32_t ways : {0u, 4u}) {
+    LruCache c(cfg(16, ways), one_tensor());
+    c.access({1, 1u, 0, false});
+    CHECK_THROWS_WITH(c.access({2, 1u, 1, false}), Catch::Contains("tensor 1 of 1"));
+    CHECK(c.stats().accesses == 1);
+    CHECK_THROWS_AS(simulate_lru(cfg(16, ways), reads({1, 2}), {}), InputError);
+  }
+  std::vector<LineAccess> t = reads({1, 2, 3});
+  t[2].tensor = 5;
+  CHECK_THROWS_WITH(simulate_belady(cfg(16, 4), t, one_tensor()), Catch::Contains("tensor 5 of 1"));
+}
+
 TEST_CASE("contains, invalidate and peer fills", "[cache]") {
   for (auto r : {Replacement::lru, Replacement::srrip, Replacement::random, Replacement::bip}) {
     for (std::uint32_t ways : {0u, 2u}) {

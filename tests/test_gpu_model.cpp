@@ -999,6 +999,22 @@ std::uint64_t reference_age_sweep(int sms, std::uint32_t per_sm, std::uint64_t c
 
 }  // namespace
 
+TEST_CASE("a replay's transfers must name one of its tensors and stay within it", "[gpu]") {
+  const auto& spec = gpu_spec("h100");
+  CHECK_NOTHROW(predict(sweep_replay(4, 1, 8), spec));  // ends exactly at the tensor's last byte
+  auto r = sweep_replay(4, 1, 8);
+  r.launches[0].program = [](std::uint64_t cta, std::vector<TileTransfer>& out) {
+    out.push_back({0, false, 0, 1024, 1, 1024, false});
+    if (cta == 2) out.push_back({1, false, 0, 1024, 1, 1024, false});  // a tensor the replay does not have
+  };
+  CHECK_THROWS_WITH(predict(r, spec), Catch::Contains("launch sweep, CTA 2") && Catch::Contains("tensor 1 of 1"));
+  r.launches[0].program = [](std::uint64_t, std::vector<TileTransfer>& out) {
+    out.push_back({0, false, 4096, 1024, 4, 1024, false});  // rows 4 .. 7 of 8 KiB: the last ends at 8192, fine
+    out.push_back({0, true, 7 * 1024, 512, 3, 512, false});  // 7 KiB + 3 x 512 B = 8704 > 8192
+  };
+  CHECK_THROWS_WITH(predict(r, spec), Catch::Contains("ends at byte 8704 of tensor 'kv' (8192 B)"));
+}
+
 TEST_CASE("CTAs paced by age: the older CTAs of an SM run ahead, so CTAs sharing data need more L2 between them",
           "[gpu]") {
   ModelOptions age, lockstep;

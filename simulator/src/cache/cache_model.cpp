@@ -273,6 +273,9 @@ std::uint64_t LruCache::take_free_slot() {
 }
 
 void LruCache::access(const LineAccess& a) {
+  if (a.tensor >= stats_.tensors.size())
+    throw InputError("cache: an access to tensor " + std::to_string(a.tensor) + " of " +
+                     std::to_string(stats_.tensors.size()));
   std::uint32_t old_dirty = 0;
   if (cfg_.dirty_limit_bytes == 0 || !a.write) {
     access_policy(a, old_dirty);
@@ -585,7 +588,12 @@ CacheStats simulate_belady(const CacheConfig& cfg, std::span<const LineAccess> t
   Accounting acc{stats, cfg.sector_bytes};
   const std::uint64_t n = trace.size();
   std::uint64_t max_line = 0;
-  for (const auto& a : trace) max_line = std::max(max_line, a.line);
+  for (const auto& a : trace) {
+    max_line = std::max(max_line, a.line);
+    if (a.tensor >= stats.tensors.size())
+      throw InputError("cache: an access to tensor " + std::to_string(a.tensor) + " of " +
+                       std::to_string(stats.tensors.size()));
+  }
   // next_use[i]: index of the next access to the same line, n if none.
   std::vector<std::uint64_t> next_use(n), upcoming(n ? max_line + 1 : 0, n);
   for (std::uint64_t i = n; i-- > 0;) {

@@ -15,6 +15,19 @@ namespace {
 
 using u64 = std::uint64_t;
 
+/// InputError unless the transfer names one of the replay's tensors and lies within its bytes (a transfer past
+/// a tensor's end would be counted against the next tensor's lines).
+void check_transfer(const TileTransfer& t, const std::vector<TensorDesc>& tensors, const std::string& launch, u64 cta) {
+  const auto where = [&] { return "GPU model: launch " + launch + ", CTA " + std::to_string(cta) + ": a transfer "; };
+  if (t.tensor >= tensors.size())
+    throw InputError(where() + "of tensor " + std::to_string(t.tensor) + " of " + std::to_string(tensors.size()));
+  if (t.rows == 0 || t.row_bytes == 0) return;  // moves nothing
+  const u64 last = t.offset + (t.rows - 1) * t.stride + t.row_bytes;
+  if (last > tensors[t.tensor].bytes)
+    throw InputError(where() + "ends at byte " + std::to_string(last) + " of tensor '" + tensors[t.tensor].name +
+                     "' (" + std::to_string(tensors[t.tensor].bytes) + " B)");
+}
+
 struct Streamer {
   L2Model& l2;
   std::vector<u64> base;  // block-aligned base address of each tensor
@@ -180,6 +193,7 @@ KernelPrediction predict(const KernelReplay& replay, const GpuSpec& spec, const 
       s.live = false;
       while (next_cta < launch.ctas && s.prog.empty()) {
         launch.program(next_cta, s.prog);
+        for (const auto& t : s.prog) check_transfer(t, replay.tensors, launch.name, next_cta);
         if (launch.latency_chain)
           for (const auto& t : s.prog) cta_bytes[next_cta] += t.bytes();
         s.cta = next_cta;

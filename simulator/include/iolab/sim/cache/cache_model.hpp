@@ -27,6 +27,8 @@
 //    drain dirty lines before they are evicted do); CacheConfig::dirty_clean
 //    picks another line instead. 0: no limit (write-back on eviction only).
 //    simulate_belady rejects a dirty limit.
+//  * An access names its tensor by index into the tensors given (per-tensor counters); an index out of
+//    range is an InputError (LruCache::access, simulate_lru, simulate_belady), never a silent miscount.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -147,6 +149,7 @@ class LruCache {
   ~LruCache();
   LruCache(LruCache&&) noexcept;
   LruCache& operator=(LruCache&&) noexcept;
+  /// InputError when a.tensor is not an index into the constructor's tensors (the counters are per tensor).
   void access(const LineAccess& a);
   void flush();
   const CacheStats& stats() const { return stats_; }
