@@ -449,16 +449,23 @@ TEST_CASE("a dirty limit bounds resident dirty bytes and adds write-backs only, 
   CHECK_THROWS_AS(parse_dirty_clean("newest"), InputError);
 }
 
+namespace {
+
+/// A cache of configuration `c` with the dirty-line cleaning `clean`, after full-line writes of `writes` in order.
+LruCache dirty_writes(CacheConfig c, DirtyClean clean, std::initializer_list<std::uint64_t> writes) {
+  c.dirty_clean = clean;
+  LruCache cache(c, one_tensor());
+  for (auto l : writes) cache.access({l, 1u, 0, true});
+  return cache;
+}
+
+}  // namespace
+
 TEST_CASE("dirty-line cleaning orders: the oldest, one at random, the oldest of the set written", "[cache]") {
   // 4 sets x 4 ways of 64 B lines, at most 3 dirty lines. Lines 0, 4, 8 share set 0; 1 is in set 1.
   auto c = cfg(16, 4);
   c.dirty_limit_bytes = 3 * 64;
-  auto run = [&](DirtyClean clean, std::initializer_list<std::uint64_t> writes) {
-    c.dirty_clean = clean;
-    LruCache cache(c, one_tensor());
-    for (auto l : writes) cache.access({l, 1u, 0, true});
-    return cache;
-  };
+  auto run = [&](DirtyClean clean, std::initializer_list<std::uint64_t> writes) { return dirty_writes(c, clean, writes); };
   // Writes 1, 0, 4, 8: the fourth dirty line makes one too many. oldest: line 1; set-oldest: line 0, the
   // oldest dirty line of set 0 (the set of line 8).
   auto oldest = run(DirtyClean::oldest, {1, 0, 4, 8});
@@ -580,12 +587,7 @@ TEST_CASE("a dirty limit per set: each set keeps its share dirty, whatever the o
   // set 0 (modulo index); 1 is in set 1.
   auto c = cfg(16, 4);
   c.dirty_limit_bytes = 12 * 64;
-  auto run = [&](DirtyClean clean, std::initializer_list<std::uint64_t> writes) {
-    c.dirty_clean = clean;
-    LruCache cache(c, one_tensor());
-    for (auto l : writes) cache.access({l, 1u, 0, true});
-    return cache;
-  };
+  auto run = [&](DirtyClean clean, std::initializer_list<std::uint64_t> writes) { return dirty_writes(c, clean, writes); };
   // Four dirty lines in set 0 (five in all): over the set's 3, under the global 12.
   CHECK(run(DirtyClean::oldest, {1, 0, 4, 8, 12}).stats().cleanings == 0);
   auto po = run(DirtyClean::per_set_oldest, {1, 0, 4, 8, 12});

@@ -79,15 +79,7 @@ std::vector<std::filesystem::path> find_probe_files(const std::filesystem::path&
 }
 
 std::vector<std::filesystem::path> find_mixed_probe_files(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements folder '" + dir.string() + "'");
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file() &&
-        (e.path().filename() == "l2_probe_mixed.csv" || e.path().filename() == "l2_probe_fill.csv"))
-      out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
+  return find_files_named_any(dir, {"l2_probe_mixed.csv", "l2_probe_fill.csv"});
 }
 
 std::vector<ProbeComparison> predict_probe(const std::vector<ProbeRun>& runs, unsigned threads,

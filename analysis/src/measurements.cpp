@@ -69,13 +69,20 @@ std::vector<MeasuredRun> load_measurements(const std::filesystem::path& csv) {
   return runs;
 }
 
-std::vector<std::filesystem::path> find_files_named(const std::filesystem::path& dir, const std::string& name) {
+std::vector<std::filesystem::path> find_files_named_any(const std::filesystem::path& dir,
+                                                        const std::vector<std::string>& names) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) throw sim::InputError("no measurements file or folder '" + dir.string() + "'");
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().filename() == name) out.push_back(e.path());
+    if (e.is_regular_file() && std::find(names.begin(), names.end(), e.path().filename().string()) != names.end())
+      out.push_back(e.path());
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::filesystem::path> find_files_named(const std::filesystem::path& dir, const std::string& name) {
+  auto out = find_files_named_any(dir, {name});
   if (out.empty()) throw sim::InputError("no " + name + " under '" + dir.string() + "'");
   return out;
 }

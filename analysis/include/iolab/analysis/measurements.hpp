@@ -45,5 +45,9 @@ std::vector<std::filesystem::path> find_measurement_files(const std::filesystem:
 /// Every file called `name` under `dir` (recursively), in path order; InputError when `dir` is no folder or
 /// holds none.
 std::vector<std::filesystem::path> find_files_named(const std::filesystem::path& dir, const std::string& name);
+/// Every file called one of `names` under `dir` (recursively), in path order; InputError when `dir` is no
+/// folder, an empty list when it holds none.
+std::vector<std::filesystem::path> find_files_named_any(const std::filesystem::path& dir,
+                                                        const std::vector<std::string>& names);
 
 }  // namespace iolab::analysis
